@@ -1,0 +1,119 @@
+/**
+ * Errors of the AN3155 master. Each carries the command it was running, the address when there was one, and what
+ * came back, so a log line or an API response says exactly what happened.
+ */
+import { AirbootError } from '../io/errors.js';
+
+export interface ExchangeContext {
+  /** Command code (AN3155 §3), e.g. 0x31 for Write Memory. */
+  readonly command: number;
+  /** Memory address the command was about, when it had one. */
+  readonly address?: number | undefined;
+  /** Which step of the exchange: 'command', 'address', 'length', 'data', 'answer', … */
+  readonly step: string;
+}
+
+export function commandName(command: number): string {
+  return COMMAND_NAMES[command] ?? `0x${command.toString(16).padStart(2, '0')}`;
+}
+
+const COMMAND_NAMES: Record<number, string> = {
+  127: 'Sync',
+  0: 'Get',
+  1: 'Get Version',
+  2: 'Get ID',
+  17: 'Read Memory',
+  33: 'Go',
+  49: 'Write Memory',
+  67: 'Erase',
+  68: 'Extended Erase',
+  99: 'Write Protect',
+  115: 'Write Unprotect',
+  130: 'Readout Protect',
+  146: 'Readout Unprotect',
+  161: 'Get Checksum',
+};
+
+function describe(context: ExchangeContext): string {
+  const at = context.address === undefined ? '' : ` at 0x${context.address.toString(16).padStart(8, '0')}`;
+  return `${commandName(context.command)}${at} (${context.step})`;
+}
+
+export class BootloaderError extends AirbootError {
+  readonly command: number | undefined;
+  readonly address: number | undefined;
+  readonly step: string | undefined;
+  constructor(code: string, message: string, context?: ExchangeContext) {
+    super(code, context ? `${describe(context)}: ${message}` : message);
+    this.command = context?.command;
+    this.address = context?.address;
+    this.step = context?.step;
+  }
+}
+
+/** The chip answered NACK (0x1F): it refused the command, the address, or the data. */
+export class NackError extends BootloaderError {
+  readonly received = 0x1f;
+  constructor(context: ExchangeContext, hint = '') {
+    super('NACK', `the bootloader answered NACK${hint ? `; ${hint}` : ''}`, context);
+  }
+}
+
+/** The chip did not answer in time. */
+export class TimeoutError extends BootloaderError {
+  constructor(
+    context: ExchangeContext,
+    readonly timeoutMs: number,
+    readonly received: Uint8Array = new Uint8Array(0),
+  ) {
+    super(
+      'TIMEOUT',
+      `no answer within ${timeoutMs} ms` +
+        (received.length ? ` (got ${received.length} byte(s) of what was expected)` : '') +
+        '; check wiring, BOOT0/NRST and the baud rate',
+      context,
+    );
+  }
+}
+
+/** The chip answered something AN3155 does not allow at this point. */
+export class ProtocolError extends BootloaderError {
+  constructor(
+    context: ExchangeContext,
+    readonly received: number | undefined,
+    detail: string,
+  ) {
+    super(
+      'PROTOCOL',
+      `${detail}${received === undefined ? '' : ` (received 0x${received.toString(16).padStart(2, '0')})`}`,
+      context,
+    );
+  }
+}
+
+/** Verification found flash content different from the image. */
+export class VerifyError extends BootloaderError {
+  /**
+   * @param command Read Memory (read-back) or Get Checksum, whichever found the difference.
+   * @param expected,actual the first differing byte, or the CRC-32 values when a checksum disagreed.
+   */
+  constructor(
+    command: number,
+    address: number,
+    readonly expected: number,
+    readonly actual: number,
+  ) {
+    super(
+      'VERIFY',
+      `flash differs from the image: expected 0x${expected.toString(16)}, found 0x${actual.toString(16)}; flash again`,
+      { command, address, step: 'verify' },
+    );
+  }
+}
+
+/** The image does not fit the chip (outside flash, or larger than the part). */
+export class ImageRangeError extends BootloaderError {
+  constructor(message: string) {
+    super('IMAGE_RANGE', message);
+  }
+}
