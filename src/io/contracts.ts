@@ -113,3 +113,41 @@ export function sleep(timer: Timer, ms: number): Promise<void> {
     timer.set(resolve, ms);
   });
 }
+
+/** A TCP connection (ECMA-419 §10.8 TCP socket). `onError` also reports the peer closing (`onClose` when known). */
+export interface TcpSocket {
+  read(max?: number): Uint8Array | undefined;
+  /** Queue bytes; returns space left; throws WouldBlockError when the bounded output queue is full. */
+  write(bytes: Bytes): number;
+  close(): void;
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+}
+
+export interface TcpCallbacks extends IoCallbacks {
+  /** The peer closed the connection (end of stream). */
+  onClose?: () => void;
+}
+
+/** Accepts TCP connections (ECMA-419 §10.9 Listener: `onReadable(count)` = connections waiting). */
+export interface Listener {
+  /** Adopt the next waiting connection with these callbacks (ECMA-419: `new TCP({ from: listener.read() })`). */
+  accept(callbacks: TcpCallbacks): TcpSocket | undefined;
+  close(): void;
+  /** The port actually bound (useful when asked for port 0). */
+  readonly port: number;
+}
+
+export type ListenerProvider = (options: {
+  port: number;
+  host?: string;
+  onReadable: (count: number) => void;
+  onError?: (error: Error) => void;
+}) => Listener;
+
+/** Key-value storage (ECMA-419 3rd ed. key-value; a JSON file on Node). Values are strings. */
+export interface Storage {
+  read(key: string): string | undefined;
+  write(key: string, value: string): void;
+  delete(key: string): void;
+}

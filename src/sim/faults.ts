@@ -1,0 +1,108 @@
+/**
+ * Faults a test can ask the simulated chip to commit, so host code is proven against the failures real wires and
+ * real bootloaders produce: refused commands, lost, damaged and late answer bytes, and the L412's double ACK.
+ * Every fault fires once per request and is counted in `injected`, so a test can check it really happened.
+ */
+
+/** How many faults of each kind were actually injected. */
+export interface InjectedFaults {
+  /** Commands answered NACK because of nackNext(). */
+  nacks: number;
+  /** Answer bytes that never reached the wire. */
+  droppedBytes: number;
+  /** Answer bytes sent with their bits flipped. */
+  corruptedBytes: number;
+  /** Answers held back by delayNextAnswer(). */
+  delayedAnswers: number;
+  /** Syncs answered with two ACKs. */
+  doubleAcks: number;
+}
+
+/** What is left of an answer after the faults: the bytes to send and how long to hold them back (ms). */
+export interface ShapedAnswer {
+  bytes: Uint8Array;
+  delayMs: number;
+}
+
+/** A corrupted byte is sent with every bit flipped: never mistaken for the byte it replaced. */
+const CORRUPTION_MASK = 0xff;
+
+export class FaultPlan {
+  /** L412 quirk (reference "Known quirks"): 0x7F is answered with two ACKs. Stays on until cleared. */
+  doubleAckOnSync = false;
+  readonly injected: InjectedFaults = {
+    nacks: 0,
+    droppedBytes: 0,
+    corruptedBytes: 0,
+    delayedAnswers: 0,
+    doubleAcks: 0,
+  };
+  /** Outstanding NACKs per command code; at most 256 entries. */
+  private readonly nacks = new Map<number, number>();
+  private dropCount = 0;
+  private corruptPending = false;
+  private delayMs = 0;
+
+  /** NACK the next `times` occurrences of this command code at the command step (AN3155 §3: cmd, ~cmd → NACK). */
+  nackNext(command: number, times = 1): void {
+    if (times <= 0) return;
+    const code = command & 0xff;
+    this.nacks.set(code, (this.nacks.get(code) ?? 0) + times);
+  }
+
+  /** The next `count` bytes the chip sends are lost on the wire. */
+  dropNextAnswerBytes(count: number): void {
+    this.dropCount += Math.max(0, count);
+  }
+
+  /** Flip the bits of the next byte the chip sends. */
+  corruptNextAnswerByte(): void {
+    this.corruptPending = true;
+  }
+
+  /** The next answer leaves `ms` later than it would. */
+  delayNextAnswer(ms: number): void {
+    this.delayMs = Math.max(0, ms);
+  }
+
+  /** True when a NACK was requested for this command; consumes one request. Called by the bootloader. */
+  takeNack(command: number): boolean {
+    const left = this.nacks.get(command) ?? 0;
+    if (left <= 0) return false;
+    if (left === 1) this.nacks.delete(command);
+    else this.nacks.set(command, left - 1);
+    this.injected.nacks++;
+    return true;
+  }
+
+  /** True when this sync must be answered twice; counts it. Called by the bootloader. */
+  takeDoubleAck(): boolean {
+    if (!this.doubleAckOnSync) return false;
+    this.injected.doubleAcks++;
+    return true;
+  }
+
+  /** Apply drop, corruption and delay to one answer the chip is about to send. */
+  shape(answer: Uint8Array): ShapedAnswer {
+    let bytes = answer;
+    if (this.dropCount > 0 && bytes.length > 0) {
+      const dropped = Math.min(this.dropCount, bytes.length);
+      this.dropCount -= dropped;
+      this.injected.droppedBytes += dropped;
+      bytes = bytes.subarray(dropped);
+    }
+    if (this.corruptPending && bytes.length > 0) {
+      bytes = bytes.slice();
+      bytes[0] = bytes[0]! ^ CORRUPTION_MASK;
+      this.corruptPending = false;
+      this.injected.corruptedBytes++;
+    }
+    let delayMs = 0;
+    if (this.delayMs > 0) {
+      delayMs = this.delayMs;
+      this.delayMs = 0;
+      this.injected.delayedAnswers++;
+    }
+    return { bytes, delayMs };
+  }
+}
