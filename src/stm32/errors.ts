@@ -113,7 +113,61 @@ export class VerifyError extends BootloaderError {
 
 /** The image does not fit the chip (outside flash, or larger than the part). */
 export class ImageRangeError extends BootloaderError {
-  constructor(message: string) {
+  /**
+   * @param where when known: the first image address outside the flash, and the flash range [start, end) in bytes.
+   */
+  constructor(
+    message: string,
+    readonly where?: {
+      readonly imageAddress: number;
+      readonly flashStart: number;
+      readonly flashEnd: number;
+    },
+  ) {
     super('IMAGE_RANGE', message);
   }
+}
+
+/** The bootloader does not list the command in its Get reply (AN3155 §3.1), so airboot will not send it. */
+export class UnsupportedCommandError extends BootloaderError {
+  constructor(
+    command: number,
+    readonly listed: readonly number[],
+  ) {
+    super(
+      'UNSUPPORTED_COMMAND',
+      `this bootloader does not offer the command (it lists ${listed.map(hexByte).join(' ') || 'nothing'})`,
+      { command, step: 'command' },
+    );
+  }
+}
+
+/**
+ * Reading flash was refused while the bootloader otherwise answers: readout protection (RDP level 1) is on. Only
+ * Readout Unprotect (AN3155 §3.12) lifts it, and it mass-erases the flash.
+ */
+export class ReadoutProtectedError extends BootloaderError {
+  constructor(address: number) {
+    super(
+      'READOUT_PROTECTED',
+      'the chip refuses to read its flash: readout protection is on. Flash with the unprotect option ' +
+        '(Readout Unprotect, which erases the whole flash) to continue',
+      { command: 0x11, address, step: 'address' },
+    );
+  }
+}
+
+/** A Write Memory was lost half-way and the flash under it is neither erased nor the wanted data. */
+export class WriteError extends BootloaderError {
+  constructor(
+    address: number,
+    readonly length: number,
+    detail: string,
+  ) {
+    super('WRITE', `${detail}; erase and flash again`, { command: 0x31, address, step: 'data' });
+  }
+}
+
+function hexByte(byte: number): string {
+  return `0x${byte.toString(16).padStart(2, '0')}`;
 }
