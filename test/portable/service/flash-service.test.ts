@@ -1,0 +1,101 @@
+import { MemoryImage } from '../../../src/image/memory-image.js';
+import { UART_8N1 } from '../../../src/io/contracts.js';
+import { SerialLink } from '../../../src/io/serial-link.js';
+import { VirtualClock } from '../../../src/io/virtual-clock.js';
+import { BusyError, FlashService } from '../../../src/service/flash-service.js';
+import { TargetControl } from '../../../src/service/target.js';
+import { type UartClient, UartHub } from '../../../src/service/uart-hub.js';
+import { hostOutput, SimulatedStm32 } from '../../../src/sim/stm32-sim.js';
+import { FLASH_BASE } from '../../../src/stm32/chips.js';
+import { bytesEqual, deepEqual, equal, match, ok, throws } from '../assert.js';
+import { test } from '../harness.js';
+
+/** A blue pill wired as on the bench: UART to the hub, BOOT0 and NRST to the target control lines. */
+function rig() {
+  const clock = new VirtualClock();
+  const link = new SerialLink(clock, { timing: true });
+  const chip = new SimulatedStm32({
+    model: 'F103C8',
+    timer: clock,
+    serial: link.b,
+    timing: true,
+    start: 'pins',
+    autobaud: () => link.settings('a')?.baud,
+  });
+  chip.powerOn();
+  const hub = new UartHub({ provider: link.a, settings: UART_8N1, timer: clock });
+  hub.open();
+  const target = new TargetControl({
+    boot0: hostOutput(chip.boot0),
+    nrst: hostOutput(chip.nrst),
+    timer: clock,
+  });
+  const service = new FlashService({ hub, target, timer: clock });
+  const received: string[] = [];
+  const notices: string[] = [];
+  const decoder = new TextDecoder();
+  const client = hub.attach('raw', 'test', {
+    deliver: (bytes) => received.push(decoder.decode(bytes)),
+    notice: (text) => notices.push(text),
+  }) as UartClient;
+  return { clock, link, chip, hub, service, client, received, notices };
+}
+
+/** A small firmware: a vector table (SP in RAM, reset handler in flash) then a recognisable pattern. */
+function firmware(bytes = 3000): MemoryImage {
+  const data = new Uint8Array(bytes);
+  for (let i = 0; i < bytes; i++) data[i] = (i * 31 + 7) & 0xff;
+  data.set([0x00, 0x50, 0x00, 0x20, 0x01, 0x01, 0x00, 0x08], 0);
+  return MemoryImage.fromSegments([{ address: FLASH_BASE, data }]);
+}
+
+test('FlashService: a job takes the UART, flashes and verifies, and hands the chip back running its new application', async () => {
+  const r = rig();
+  const image = firmware();
+  const { record, done } = r.service.start(image, 'test.bin');
+  equal(record.state, 'running');
+  equal(r.hub.takenFor, 'flash job 1');
+  const finished = await r.clock.run(done);
+  equal(finished.state, 'succeeded', finished.error?.message);
+  equal(finished.result?.verified, true);
+  bytesEqual(r.chip.flash.read(FLASH_BASE, image.size), image.read(FLASH_BASE, image.size));
+  equal(r.chip.mode, 'app');
+  equal(r.hub.takenFor, undefined);
+  deepEqual(r.hub.settings, UART_8N1);
+  // Clients were told both ways, and the new application's banner reached them at 8N1.
+  equal(r.notices.length, 2);
+  match(r.notices[0]!, /flash job 1 started/);
+  match(r.notices[1]!, /finished; serial resumed at 115200 8N1/);
+  await r.clock.advance(100);
+  match(r.received.join(''), /flash CRC 0x[0-9A-F]{8}/i);
+  equal(r.service.history.length, 1);
+});
+
+test('FlashService: a second job while one runs is refused with BusyError', async () => {
+  const r = rig();
+  const first = r.service.start(firmware(), 'a.bin');
+  const error = throws(() => r.service.start(firmware(), 'b.bin'), { code: 'BUSY' });
+  ok(error instanceof BusyError);
+  equal((await r.clock.run(first.done)).state, 'succeeded');
+});
+
+test('FlashService: what clients type during a job is held back and reaches the application afterwards', async () => {
+  const r = rig();
+  const job = r.service.start(firmware(), 'a.bin');
+  await r.clock.advance(300);
+  equal(r.client.write(new TextEncoder().encode('hello\r\n')), 'held');
+  await r.clock.run(job.done);
+  await r.clock.advance(200);
+  match(r.received.join(''), /echo: hello/);
+});
+
+test('FlashService: a chip that never answers fails the job loudly and leaves the UART to the clients', async () => {
+  const r = rig();
+  r.chip.close();
+  const job = r.service.start(firmware(), 'a.bin');
+  const finished = await r.clock.run(job.done);
+  equal(finished.state, 'failed');
+  equal(finished.error?.code, 'TIMEOUT');
+  equal(r.hub.takenFor, undefined);
+  deepEqual(r.hub.settings, UART_8N1);
+});
