@@ -2,6 +2,7 @@ import { MemoryImage } from '../../../src/image/memory-image.js';
 import { UART_8N1 } from '../../../src/io/contracts.js';
 import { SerialLink } from '../../../src/io/serial-link.js';
 import { VirtualClock } from '../../../src/io/virtual-clock.js';
+import { decodeUtf8, encodeUtf8 } from '../../../src/net/encoding/utf8.js';
 import { BusyError, FlashService } from '../../../src/service/flash-service.js';
 import { TargetControl } from '../../../src/service/target.js';
 import { type UartClient, UartHub } from '../../../src/service/uart-hub.js';
@@ -33,9 +34,8 @@ function rig() {
   const service = new FlashService({ hub, target, timer: clock });
   const received: string[] = [];
   const notices: string[] = [];
-  const decoder = new TextDecoder();
   const client = hub.attach('raw', 'test', {
-    deliver: (bytes) => received.push(decoder.decode(bytes)),
+    deliver: (bytes) => received.push(decodeUtf8(bytes)),
     notice: (text) => notices.push(text),
   }) as UartClient;
   return { clock, link, chip, hub, service, client, received, notices };
@@ -83,7 +83,7 @@ test('FlashService: what clients type during a job is held back and reaches the 
   const r = rig();
   const job = r.service.start(firmware(), 'a.bin');
   await r.clock.advance(300);
-  equal(r.client.write(new TextEncoder().encode('hello\r\n')), 'held');
+  equal(r.client.write(encodeUtf8('hello\r\n')), 'held');
   await r.clock.run(job.done);
   await r.clock.advance(200);
   match(r.received.join(''), /echo: hello/);
