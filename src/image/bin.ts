@@ -1,6 +1,6 @@
 import { ImageError } from './errors.js';
+import { hex } from './hex-format.js';
 import { MemoryImage } from './memory-image.js';
-import { hex } from './segment-builder.js';
 
 /** Where a raw binary goes when the user names no address: the start of STM32 main flash (RM0008 §3.3.1). */
 export const DEFAULT_BIN_BASE = 0x0800_0000;

@@ -1,6 +1,7 @@
 import { ImageError } from './errors.js';
+import { hex } from './hex-format.js';
 import type { MemoryImage } from './memory-image.js';
-import { DEFAULT_MAX_IMAGE_BYTES, hex, SegmentBuilder } from './segment-builder.js';
+import { DEFAULT_MAX_IMAGE_BYTES, SegmentBuilder } from './segment-builder.js';
 
 /** Values from the System V ABI "ELF Object File Format" (gABI) and the ARM ELF supplement (AAELF). */
 const ELF_MAGIC = [0x7f, 0x45, 0x4c, 0x46]; // "\x7fELF"

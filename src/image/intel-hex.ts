@@ -1,7 +1,8 @@
 import { ImageError } from './errors.js';
+import { hex } from './hex-format.js';
 import { decodeHexPairs, LineSplitter, MAX_LINE_CHARS, showChar } from './line-splitter.js';
 import type { MemoryImage } from './memory-image.js';
-import { DEFAULT_MAX_IMAGE_BYTES, hex, SegmentBuilder } from './segment-builder.js';
+import { DEFAULT_MAX_IMAGE_BYTES, SegmentBuilder } from './segment-builder.js';
 
 /** Record types of the Intel Hexadecimal Object File Format Specification, Rev. A (1988). */
 const DATA = 0x00;
@@ -71,9 +72,11 @@ export class IntelHexParser {
       this.lines.end();
       this.finished = true;
       if (this.endOfFileLine === 0) {
-        throw new ImageError('HEX_TRUNCATED', 'no end-of-file record: the file is cut short', {
-          line: this.lines.currentLine,
-        });
+        throw new ImageError(
+          'HEX_TRUNCATED',
+          'no end-of-file record (:00000001FF): the file is cut short; upload or copy it again',
+          { line: this.lines.currentLine },
+        );
       }
       return this.builder.finish(this.entry, { line: this.endOfFileLine }, 'the HEX file');
     });
@@ -135,8 +138,8 @@ export class IntelHexParser {
     if (stated !== computed) {
       throw new ImageError(
         'HEX_CHECKSUM',
-        `checksum is 0x${hex(stated, 2)} but the record computes to 0x${hex(computed, 2)}: the file is damaged; ` +
-          're-export it',
+        `record checksum is 0x${hex(stated, 2)} but the record's bytes call for 0x${hex(computed, 2)}: the file is ` +
+          'damaged; re-export it from your build',
         { line },
       );
     }
@@ -188,10 +191,16 @@ export class IntelHexParser {
   }
 
   /**
-   * Where a data record's bytes go (Intel HEX Rev. A, "Extended Segment Address Record" and "Extended Linear
-   * Address Record"): with segment addressing (type 02) byte i lands at SBA + ((offset + i) MOD 64K), so a record
-   * running past 0xFFFF wraps to the start of its own 64 KiB segment. With linear addressing (type 04, and by
-   * default) it lands at (LBA + offset + i) MOD 4G: it runs on into the next 64 KiB, wrapping only at 4 GiB.
+   * Where a data record's bytes go. Intel HEX Rev. A (1988) states both rules as formulas, with DRLO the record's
+   * load offset and DRI the byte's index in the record:
+   * - segment addressing (§"Extended Segment Address Record", type 02): SBA + ((DRLO + DRI) MOD 64K), so a record
+   *   running past offset 0xFFFF wraps to the start of its own 64 KiB segment;
+   * - linear addressing (§"Extended Linear Address Record", type 04, and before any 02/04 record since the LBA
+   *   defaults to 0): (LBA + DRLO + DRI) MOD 4G — the offset addition is "done modulo 4G", so a record running past
+   *   0xFFFF continues into the next 64 KiB and wraps only at 4 GiB.
+   * We follow the spec as written rather than wrapping type 04 records within 64 KiB (as some readers do), because
+   * the spec is explicit and the STM32 address space is linear. Writers normally start a new record (after a new
+   * type 04) at each 64 KiB boundary, so for ordinary files both readings give the same image.
    */
   private placeData(offset: number, data: Uint8Array, line: number): void {
     const where = { line };

@@ -10,10 +10,14 @@ export type LineHandler = (line: Uint8Array, lineNumber: number, column: number)
  * Cuts a byte stream into lines for the text formats (Intel HEX, S-records), across chunk boundaries, in one fixed
  * buffer of MAX_LINE_CHARS + 1 bytes. LF ends a line; CR, spaces and tabs around a line are dropped (so LF and CRLF
  * files both work); a UTF-8 byte order mark at the start of the file is skipped (some Windows editors add one).
+ * Blanks before a line's first character and past a full buffer are not stored, so any amount of indentation or
+ * of trailing whitespace fits the buffer.
  */
 export class LineSplitter {
   private readonly buffer = new Uint8Array(MAX_LINE_CHARS + 1);
   private length = 0;
+  /** Blanks skipped before the first stored character of the current line. */
+  private indent = 0;
   private lineNumber = 1;
 
   constructor(
@@ -32,6 +36,10 @@ export class LineSplitter {
       if (byte === LF) {
         this.emit();
         this.lineNumber++;
+      } else if (isBlank(byte) && (this.length === 0 || this.length === this.buffer.length)) {
+        // Blanks before a line are counted (for columns), blanks past a full buffer dropped (emit() would trim
+        // them; a non-blank after them is refused below): whitespace alone never makes a line too long.
+        if (this.length === 0) this.indent++;
       } else if (this.length === this.buffer.length) {
         throw this.tooLong();
       } else {
@@ -48,14 +56,16 @@ export class LineSplitter {
   private emit(): void {
     let start = 0;
     let end = this.length;
+    const indent = this.indent;
     this.length = 0;
+    this.indent = 0;
     if (this.lineNumber === 1 && end >= 3 && this.buffer[0] === 0xef && this.buffer[1] === 0xbb) {
       if (this.buffer[2] === 0xbf) start = 3;
     }
     while (start < end && isBlank(this.buffer[start]!)) start++;
     while (end > start && isBlank(this.buffer[end - 1]!)) end--;
     if (end - start > MAX_LINE_CHARS) throw this.tooLong();
-    this.onLine(this.buffer.subarray(start, end), this.lineNumber, start + 1);
+    this.onLine(this.buffer.subarray(start, end), this.lineNumber, indent + start + 1);
   }
 
   private tooLong(): ImageError {

@@ -63,5 +63,11 @@ export function parseImage(
       return { image: parseElf(bytes, limits), format };
     case 'bin':
       return { image: parseBin(bytes, options.baseAddress ?? DEFAULT_BIN_BASE), format };
+    default:
+      // Reachable from untyped callers (an HTTP query parameter, a CLI option).
+      throw new ImageError(
+        'FORMAT_UNKNOWN',
+        `unknown image format '${String(format)}'; use one of ${Object.keys(FORMAT_NAMES).join(', ')}`,
+      );
   }
 }

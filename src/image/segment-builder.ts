@@ -1,4 +1,5 @@
 import { ImageError, type ImagePosition } from './errors.js';
+import { hex } from './hex-format.js';
 import { MemoryImage, type Segment } from './memory-image.js';
 
 /** Default cap on the data bytes one image may hold (16 MiB: far above any STM32's flash, so only junk hits it). */
@@ -123,8 +124,4 @@ function overlap(address: number, end: number, otherAddress: number, otherEnd: n
       `0x${hex(otherEnd - 1)}; the file places two contents at the same address`,
     where,
   );
-}
-
-export function hex(value: number, digits = 8): string {
-  return value.toString(16).toUpperCase().padStart(digits, '0');
 }

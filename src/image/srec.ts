@@ -1,7 +1,8 @@
 import { ImageError } from './errors.js';
+import { hex } from './hex-format.js';
 import { decodeHexPairs, LineSplitter, MAX_LINE_CHARS, showChar } from './line-splitter.js';
 import type { MemoryImage } from './memory-image.js';
-import { DEFAULT_MAX_IMAGE_BYTES, hex, SegmentBuilder } from './segment-builder.js';
+import { DEFAULT_MAX_IMAGE_BYTES, SegmentBuilder } from './segment-builder.js';
 
 /**
  * Motorola S-record types (as in the srec(5) manual page): what each carries and how wide its address field is.
@@ -148,8 +149,8 @@ export class SRecordParser {
     if (stated !== computed) {
       throw new ImageError(
         'SREC_CHECKSUM',
-        `checksum is 0x${hex(stated, 2)} but the record computes to 0x${hex(computed, 2)}: the file is damaged; ` +
-          're-export it',
+        `record checksum is 0x${hex(stated, 2)} but the record's bytes call for 0x${hex(computed, 2)}: the file is ` +
+          'damaged; re-export it from your build',
         { line },
       );
     }

@@ -127,8 +127,14 @@ test('Intel HEX: records in any order give the same image', () => {
     .trim()
     .split('\n');
   const eof = lines.pop()!;
-  const reversed = parseIntelHex(hexText(...lines.reverse(), eof));
-  sameImage(reversed, parseIntelHex(hexText(...lines.reverse(), eof)));
+  const inOrder = parseIntelHex(hexText(...lines, eof));
+  const reversed = parseIntelHex(hexText(...[...lines].reverse(), eof));
+  // Every other record first, then the rest: runs close and reopen, then merge in the image.
+  const interleaved = parseIntelHex(
+    hexText(...lines.filter((_, i) => i % 2 === 1), ...lines.filter((_, i) => i % 2 === 0), eof),
+  );
+  sameImage(reversed, inOrder);
+  sameImage(interleaved, inOrder);
   equal(reversed.segments.length, 1);
 });
 
@@ -208,7 +214,7 @@ test('Intel HEX: unknown record types are refused', () => {
 
 test('Intel HEX: a missing end-of-file record is HEX_TRUNCATED', () => {
   const error = throws(() => parseIntelHex(hexText(hexRecord(0, 0, [1, 2]))), { code: 'HEX_TRUNCATED' });
-  match(error.message, /no end-of-file record: the file is cut short/);
+  match(error.message, /no end-of-file record \(:00000001FF\): the file is cut short/);
 });
 
 test('Intel HEX: only whitespace may follow the end-of-file record', () => {
@@ -234,6 +240,18 @@ test('Intel HEX: lines are bounded to 600 characters', () => {
     code: 'HEX_LINE_TOO_LONG',
     line: 2,
   });
+  // Whitespace is not stored: any indentation, or any amount of it after the end-of-file record, is fine.
+  const record = hexRecord(0, 0x10, [1, 2, 3]);
+  const indented = parseIntelHex(ascii(`${' '.repeat(5000)}${record}\n${EOF_RECORD}${' \t\r'.repeat(5000)}`));
+  equal(indented.start, 0x10);
+  const fullRecord = hexRecord(0, 0, patternBytes(255, 8)); // 521 characters, the longest record there is
+  equal(parseIntelHex(ascii(`${fullRecord}${' '.repeat(1000)}\r\n${EOF_RECORD}\n`)).size, 255);
+  throws(() => parseIntelHex(ascii(`${fullRecord}${' '.repeat(1000)}x\n${EOF_RECORD}\n`)), {
+    code: 'HEX_LINE_TOO_LONG',
+    line: 1,
+  });
+  const column = throws(() => parseIntelHex(ascii(`${' '.repeat(700)}:0G`)), { code: 'HEX_SYNTAX', line: 1 });
+  match(column.message, /column 703: 'G'/);
   const parser = new IntelHexParser();
   throws(() => parser.push(new Uint8Array(100_000).fill(0x30)), { code: 'HEX_LINE_TOO_LONG', line: 1 });
   // A failed parser stays failed.

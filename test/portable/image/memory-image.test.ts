@@ -96,6 +96,55 @@ test('MemoryImage: a block may reach into the next segment and that segment is n
   );
 });
 
+test('MemoryImage: segments closer than a block share one block; far apart they do not', () => {
+  const image = MemoryImage.fromSegments([
+    { address: 0x0800_0002, data: bytes(1, 2) },
+    { address: 0x0800_0010, data: bytes(3) }, // 14 bytes after the first: same 256-byte block, gap 0xFF
+    { address: 0x0800_00fe, data: bytes(4, 5, 6, 7) }, // straddles the end of the first block
+    { address: 0x0800_4000, data: bytes(8) }, // far away: its own block
+  ]);
+  const blocks = [...image.writeBlocks(256, 8)];
+  deepEqual(
+    blocks.map((b) => [b.address, b.data.length]),
+    [
+      [0x0800_0000, 256],
+      [0x0800_0100, 8],
+      [0x0800_4000, 8],
+    ],
+  );
+  bytesEqual(
+    blocks[0]!.data.subarray(0, 0x18),
+    bytes(0xff, 0xff, 1, 2, ...new Array(12).fill(0xff), 3, ...new Array(7).fill(0xff)),
+  );
+  bytesEqual(blocks[1]!.data, bytes(6, 7, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff));
+  equal(blocks[0]!.data[0xfe], 4);
+  // Nonsense sizes are a programming error, not a hang.
+  throws(() => [...image.writeBlocks(0, 4)]);
+  throws(() => [...image.writeBlocks(256, 0)]);
+  throws(() => [...image.writeBlocks(4, 8)]);
+});
+
+test('MemoryImage: byteAt, read and overlaps at the edges of many segments', () => {
+  const segments = Array.from({ length: 50 }, (_, i) => ({
+    address: 0x1000 + i * 10,
+    data: patternBytes(3, i + 1),
+  }));
+  const image = MemoryImage.fromSegments([...segments].reverse());
+  equal(image.segments.length, 50);
+  for (const [i, segment] of segments.entries()) {
+    equal(image.byteAt(segment.address - 1), undefined, `before segment ${i}`);
+    equal(image.byteAt(segment.address), segment.data[0]);
+    equal(image.byteAt(segment.address + 2), segment.data[2]);
+    equal(image.byteAt(segment.address + 3), undefined, `after segment ${i}`);
+    equal(image.overlaps(segment.address + 3, 7), false);
+    equal(image.overlaps(segment.address + 3, 8), i < 49);
+    equal(image.overlaps(segment.address + 2, 1), true);
+  }
+  equal(image.overlaps(0x1000, 0), false);
+  const all = image.read(0x0ffe, 510);
+  for (let i = 0; i < all.length; i++) equal(all[i], image.byteAt(0x0ffe + i) ?? 0xff);
+});
+
 test('MemoryImage: unitsCovered picks the pages and F4 sectors holding data', () => {
   const pages = Array.from({ length: 64 }, (_, i) => ({ address: 0x0800_0000 + i * 1024, size: 1024 }));
   const image = MemoryImage.fromSegments([

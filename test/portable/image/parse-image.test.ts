@@ -1,7 +1,12 @@
 import { DEFAULT_BIN_BASE, parseBin } from '../../../src/image/bin.js';
+import type { ImageFormat } from '../../../src/image/detect.js';
 import { detectFormat } from '../../../src/image/detect.js';
+import { parseElf } from '../../../src/image/elf.js';
+import { ImageError } from '../../../src/image/errors.js';
 import { parseImage } from '../../../src/image/index.js';
-import { bytesEqual, deepEqual, equal, match, throws } from '../assert.js';
+import { parseIntelHex } from '../../../src/image/intel-hex.js';
+import { parseSRecord } from '../../../src/image/srec.js';
+import { bytesEqual, deepEqual, equal, match, ok, throws } from '../assert.js';
 import { test } from '../harness.js';
 import { ascii, hexRecord, patternBytes, writeElf, writeIntelHex, writeSRecord } from './writers.js';
 
@@ -20,9 +25,15 @@ test('detectFormat: content decides — ELF magic, ":" for HEX, "S" and a digit 
   equal(detectFormat(new Uint8Array(0)), 'bin');
 });
 
-test('detectFormat: the name is only a tiebreak — a .bin starting with ":" is binary, ELF stays ELF', () => {
+test('detectFormat: the name only breaks ties — content that is clearly HEX, S-record or ELF wins', () => {
   equal(detectFormat(ascii(':binary'), 'firmware.BIN'), 'bin');
-  equal(detectFormat(writeIntelHex(blocks), 'firmware.bin'), 'bin');
+  equal(detectFormat(ascii(':binary')), 'ihex'); // looks like HEX: parsed (and refused) as HEX, never flashed raw
+  equal(detectFormat(ascii(':binary'), 'firmware.hex'), 'ihex');
+  equal(detectFormat(ascii('S1xy'), 'data.bin'), 'bin');
+  equal(detectFormat(ascii('S1xy')), 'srec');
+  equal(detectFormat(ascii('S1'), 'data.bin'), 'bin');
+  equal(detectFormat(writeIntelHex(blocks), 'firmware.bin'), 'ihex');
+  equal(detectFormat(writeSRecord(blocks), 'firmware.bin'), 'srec');
   equal(detectFormat(writeElf([{ paddr: 0, data: patternBytes(4) }]), 'firmware.bin'), 'elf');
   equal(detectFormat(writeIntelHex(blocks), 'firmware.s19'), 'ihex');
 });
@@ -73,6 +84,40 @@ test('parseImage: empty, whitespace-only and name/content mismatches are refused
   match(mismatch.message, /firmware\.hex says Intel HEX/);
   throws(() => parseImage(Uint8Array.of(1, 2, 3, 4), { name: 'app.elf' }), { code: 'FORMAT_MISMATCH' });
   throws(() => parseImage(patternBytes(10), { format: 'elf' }), { code: 'ELF_MAGIC' });
+  const unknown = throws(() => parseImage(patternBytes(10), { format: 'uf2' as ImageFormat }), {
+    code: 'FORMAT_UNKNOWN',
+  });
+  match(unknown.message, /'uf2'.*ihex, srec, elf, bin/);
+});
+
+test('parseImage: garbage bytes give an image or an ImageError, never another exception', () => {
+  const alphabet = ascii(':S0123456789ABCDEFabcdef\r\n \t\u007fELF\u0001\u0000');
+  let state = 7;
+  const next = () => {
+    state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+    return state >>> 16;
+  };
+  for (let round = 0; round < 300; round++) {
+    const length = next() % 120;
+    const bytes = new Uint8Array(length);
+    // Half the rounds: any byte; the other half: characters the parsers look for, so they get further in.
+    for (let i = 0; i < length; i++)
+      bytes[i] = round % 2 ? next() & 0xff : alphabet[next() % alphabet.length]!;
+    if (round % 3 === 0 && length > 0) bytes[0] = round % 2 ? 0x3a : 0x53;
+    for (const parse of [
+      () => parseImage(bytes),
+      () => parseImage(bytes, { name: 'fw.hex' }),
+      () => parseIntelHex(bytes),
+      () => parseSRecord(bytes),
+      () => parseElf(bytes),
+    ]) {
+      try {
+        parse();
+      } catch (error) {
+        ok(error instanceof ImageError, `round ${round}: ${String(error)}`);
+      }
+    }
+  }
 });
 
 test('parseImage: the image size limit is enforced while parsing', () => {
