@@ -27,6 +27,12 @@ export interface ErasePlan {
   mass: boolean;
   /** Units the image covers that are left as they are. */
   skipped: EraseUnit[];
+  /**
+   * Every unit between the image's first and last byte that this job does not erase (skipped ones included). No
+   * write may reach into them: a write block that bridges a gap in the image would otherwise program 0xFF over
+   * old content there, which real flash refuses (F1 PGERR, G0/L4 PROGERR) or leaves different from the image.
+   */
+  kept: EraseUnit[];
 }
 
 /**
@@ -41,7 +47,7 @@ export function planErase(
 ): ErasePlan {
   checkRange(chip, flashBytes, image);
   const all = eraseUnits(chip.eraseLayout, flashBytes, chip.flashBase);
-  if (options.mass && chip.massErase) return { units: all, commands: [], mass: true, skipped: [] };
+  if (options.mass && chip.massErase) return { units: all, commands: [], mass: true, skipped: [], kept: [] };
   // A full erase wipes every unit anyway: nothing is skipped.
   const skip = options.mass ? new Set<number>() : (options.skip ?? new Set<number>());
   const wanted = options.mass ? all : all.filter((unit) => image.overlaps(unit.address, unit.size));
@@ -53,7 +59,15 @@ export function planErase(
   for (let first = 0; first < units.length; first += limit) {
     commands.push(units.slice(first, first + limit).map((unit) => unit.index));
   }
-  return { units, commands, mass: false, skipped };
+  const erased = new Set(units.map((unit) => unit.index));
+  const first = image.segments[0];
+  const last = image.segments[image.segments.length - 1];
+  const spanStart = first?.address ?? 0;
+  const spanEnd = last ? last.address + last.data.length : 0;
+  const kept = all.filter(
+    (unit) => !erased.has(unit.index) && unit.address < spanEnd && unit.address + unit.size > spanStart,
+  );
+  return { units, commands, mass: false, skipped, kept };
 }
 
 function checkRange(

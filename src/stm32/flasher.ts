@@ -123,7 +123,7 @@ export class FlashJob {
       });
       this.progress('connect', 1, 1);
       const plan = await this.phase('erase', () => this.erase(target));
-      const blocks = new WriteBlocks(this.image, Math.max(4, target.chip.writeAlign), plan.skipped);
+      const blocks = new WriteBlocks(this.image, Math.max(4, target.chip.writeAlign), plan.kept);
       const bytesWritten = await this.phase('write', () => this.write(blocks));
       const verifyMethod =
         options.verify === false ? 'none' : await this.phase('verify', () => this.verify(blocks));
@@ -341,11 +341,11 @@ class WriteBlocks implements Iterable<ImageBlock> {
   constructor(
     private readonly image: FlashImage,
     private readonly align: number,
-    private readonly skipped: readonly EraseUnit[],
+    private readonly kept: readonly EraseUnit[],
   ) {}
 
   *[Symbol.iterator](): Iterator<ImageBlock> {
-    for (const block of this.image.writeBlocks(MAX_TRANSFER, this.align)) yield* cutOut(block, this.skipped);
+    for (const block of this.image.writeBlocks(MAX_TRANSFER, this.align)) yield* cutOut(block, this.kept);
   }
 
   totalBytes(): number {

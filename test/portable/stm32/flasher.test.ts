@@ -405,3 +405,16 @@ test('cancel while a Write Memory waits for its ACK leaves a chip the next sync 
   await rejects(rig.clock.run(job), { code: 'CANCELLED' });
   await flashAndCheck(rig, smallImage(), {}, before);
 });
+
+test('a gap between image segments that holds a whole unexpected page keeps that page untouched (L0, 128-byte pages)', async () => {
+  const rig = simRig('L031K6');
+  // Data at the end of page 0 and the start of page 2, nothing in page 1: page 1 is not erased, so no write may
+  // reach into it, even though both runs fit in one 256-byte write block.
+  const image = MemoryImage.fromSegments([
+    { address: FLASH_BASE + 0x40, data: pattern(8, 3) },
+    { address: FLASH_BASE + 0x120, data: pattern(8, 4) },
+  ]);
+  const result = await flashAndCheck(rig, image);
+  equal(result.unitsErased, 2);
+  equal(rig.sim.stats.programmingViolations, 0);
+});
