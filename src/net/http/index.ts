@@ -1,4 +1,5 @@
 export { HTTP_ERROR_STATUS, HttpError, type HttpErrorCode } from './errors.js';
+export { EventStream, type EventStreamOptions } from './event-stream.js';
 export {
   isToken,
   listElements,
@@ -36,4 +37,14 @@ export {
   REASON_PHRASES,
   reasonPhrase,
 } from './response.js';
+export { JSON_BODY_LIMIT, type RouteContext, type RouteHandler, Router, readJsonBody } from './router.js';
+export {
+  type BodySink,
+  HttpServer,
+  type HttpServerOptions,
+  type RequestHandler,
+  ServerRequest,
+} from './server.js';
+export { ServerResponse } from './server-response.js';
+export { SocketWriter } from './socket-writer.js';
 export { parseQuery, parseRequestTarget, percentDecode, type RequestTarget } from './target.js';

@@ -1,3 +1,9 @@
+export {
+  type OverflowPolicy,
+  WebSocketConnection,
+  type WebSocketConnectionOptions,
+  type WebSocketTransport,
+} from './connection.js';
 export { WS_ERROR_CLOSE_CODE, WsError, type WsErrorCode } from './errors.js';
 export {
   CloseCode,
