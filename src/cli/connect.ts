@@ -27,6 +27,8 @@ export interface TargetLink {
   readonly control: TargetControl;
   /** Which lines are actually used. */
   readonly lines: { readonly boot0: LineChoice; readonly reset: LineChoice };
+  /** The BOOT0 and NRST lines themselves, where wired (the bridge service shows and drives them). */
+  readonly digital: { readonly boot0?: Digital; readonly nrst?: Digital };
   close(): Promise<void>;
 }
 
@@ -52,6 +54,7 @@ export async function openTargetLink(options: TargetLinkOptions): Promise<Target
       provider: socket.provider,
       control: new TargetControl({ timer: options.timer }),
       lines: { boot0: 'none', reset: 'none' },
+      digital: {},
       close: async () => socket.close(),
     };
   }
@@ -85,6 +88,7 @@ export async function openTargetLink(options: TargetLinkOptions): Promise<Target
       provider: port.provider,
       control: new TargetControl({ ...lines, timer: options.timer }),
       lines: { boot0, reset },
+      digital: lines,
       close: () => port.closeAsync(),
     };
   } catch (error) {

@@ -2,16 +2,24 @@
  * `airboot`: the command line. This file is only the table of commands and the error policy; each command lives in
  * commands/<name>.ts. Errors end as `airboot: <message>` (+ a hint) on stderr and an exit code from exit-codes.ts.
  */
-import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import { bridgeCommand } from './commands/bridge.js';
+import { demoCommand } from './commands/demo.js';
 import { flashCommand } from './commands/flash.js';
 import { infoCommand } from './commands/info.js';
 import { simCommand } from './commands/sim.js';
 import { EXIT_CODES_HELP, ExitCode } from './exit-codes.js';
 import { describeFailure, formatFailure } from './failure.js';
+import { VERSION } from './version.js';
 
 /** Every command, in the order `airboot --help` lists them. */
-const COMMANDS: ReadonlyArray<() => Command> = [flashCommand, infoCommand, simCommand];
+const COMMANDS: ReadonlyArray<() => Command> = [
+  flashCommand,
+  infoCommand,
+  bridgeCommand,
+  demoCommand,
+  simCommand,
+];
 
 export function buildProgram(): Command {
   const program = new Command('airboot')
@@ -29,11 +37,6 @@ export function buildProgram(): Command {
   for (const command of program.commands) command.exitOverride();
   return program;
 }
-
-/** From package.json, which sits three levels above dist/src/cli/main.js. */
-const VERSION = (
-  JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }
-).version;
 
 /** Run the CLI with `argv` (as process.argv); resolves with the exit code. Never throws. */
 export async function main(argv: readonly string[]): Promise<number> {

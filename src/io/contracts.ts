@@ -125,7 +125,10 @@ export interface TcpSocket {
 }
 
 export interface TcpCallbacks extends IoCallbacks {
-  /** The peer closed the connection (end of stream). */
+  /**
+   * The peer finished sending (end of stream). What it sent can still be read, and the socket can still be
+   * written until close(): a service answers the commands it got, then closes.
+   */
   onClose?: () => void;
 }
 

@@ -76,8 +76,8 @@ export class LoopbackNetwork {
     const listener = this.listeners.get(port);
     if (!listener) throw new LoopbackNetError('CONNECTION_REFUSED', port, `nothing listens on port ${port}`);
     const clientPort = this.ephemeralPort();
-    const client = new LoopbackSocket(this, host, port, callbacks);
-    const server = new LoopbackSocket(this, host, clientPort, {});
+    const client = new LoopbackSocket(this, host, port, callbacks, true);
+    const server = new LoopbackSocket(this, host, clientPort, {}, false);
     client.peer = server;
     server.peer = client;
     listener.offer(server);
@@ -149,6 +149,8 @@ export class LoopbackSocket implements TcpSocket {
   /** The peer finished (FIN) or reset; reported once callbacks exist. */
   private peerGone: 'fin' | 'reset' | undefined;
   private goneReported = false;
+  /** Callbacks are in place: the client end from the start, the server end from accept(). */
+  private adopted: boolean;
   private blocked = false;
   /** Bytes this end has read, for tests. */
   bytesRead = 0;
@@ -158,13 +160,16 @@ export class LoopbackSocket implements TcpSocket {
     readonly remoteAddress: string,
     readonly remotePort: number,
     callbacks: TcpCallbacks,
+    adopted: boolean,
   ) {
     this.callbacks = callbacks;
+    this.adopted = adopted;
   }
 
   /** @internal The server side gets its callbacks at accept(). */
   adopt(callbacks: TcpCallbacks): void {
     this.callbacks = callbacks;
+    this.adopted = true;
     this.later(() => {
       if (this.inboxBytes > 0) this.callbacks.onReadable?.(this.inboxBytes);
       this.reportGone();
@@ -246,8 +251,8 @@ export class LoopbackSocket implements TcpSocket {
 
   private reportGone(): void {
     if (!this.peerGone || this.goneReported || this.closed) return;
-    // Callbacks come with accept(): until then a server-side end keeps the news.
-    if (!this.callbacks.onClose && !this.callbacks.onError && !this.callbacks.onReadable) return;
+    // A server-side end keeps the news until accept() gives it callbacks.
+    if (!this.adopted) return;
     this.goneReported = true;
     if (this.peerGone === 'fin') this.callbacks.onClose?.();
     else

@@ -226,3 +226,25 @@ export class MemoryStorage implements Storage {
     this.entries.delete(key);
   }
 }
+
+/**
+ * Values given for one run (command-line flags) over a persistent Storage: reads see the run's values first; a
+ * change written later (PUT /api/settings) goes to the persistent storage and replaces the run's value.
+ */
+export class OverlayStorage implements Storage {
+  constructor(
+    private readonly base: Storage,
+    private readonly overrides: Map<string, string>,
+  ) {}
+  read(key: string): string | undefined {
+    return this.overrides.get(key) ?? this.base.read(key);
+  }
+  write(key: string, value: string): void {
+    this.overrides.delete(key);
+    this.base.write(key, value);
+  }
+  delete(key: string): void {
+    this.overrides.delete(key);
+    this.base.delete(key);
+  }
+}

@@ -36,7 +36,7 @@ export interface ClientStats {
   fromClientBytes: number;
   /** UART output this client could not take (its queue was full). */
   droppedBytes: number;
-  /** Client input refused: another client owns input (`exclusive`), or the hold buffer was full during a flash. */
+  /** Client input refused: another client owns input (`exclusive`), or the UART queue (or the hold buffer during a flash) was full. */
   refusedBytes: number;
 }
 
@@ -242,19 +242,29 @@ export class UartHub {
       client.stats.fromClientBytes += bytes.length;
       return 'held';
     }
+    if (!this.send(bytes)) {
+      client.stats.refusedBytes += bytes.length;
+      return 'refused';
+    }
     client.stats.fromClientBytes += bytes.length;
-    this.send(bytes);
     return 'sent';
   }
 
-  private send(bytes: Uint8Array): void {
+  /** Bytes the UART output queue can still take; a client should not send more than this at once. */
+  get writableBytes(): number {
+    return this.lease ? this.holdCapacity - this.heldBytes : this.holdCapacity - this.pendingOutBytes;
+  }
+
+  /** Queue bytes for the UART; false (nothing queued) when the bounded queue cannot take them all. */
+  private send(bytes: Uint8Array): boolean {
     if (this.pendingOutBytes + bytes.length > this.holdCapacity) {
-      this.log('warn', `UART output queue full; ${bytes.length} byte(s) dropped`);
-      return;
+      this.log('warn', `UART output queue full; ${bytes.length} byte(s) refused`);
+      return false;
     }
     this.pendingOut.push(bytes.slice());
     this.pendingOutBytes += bytes.length;
     this.flushOut();
+    return true;
   }
 
   private flushOut(): void {

@@ -49,7 +49,10 @@ export class NodeTcpSocket implements TcpSocket {
   private readonly outputCapacity: number;
   private readonly lingerMs: number;
   private closed = false;
+  /** The connection failed or is fully closed: no more writes. */
   private ended = false;
+  /** The peer will send nothing more. */
+  private peerDone = false;
   /** A write was refused; onWritable is owed once the socket buffer drains. */
   private blocked = false;
 
@@ -73,8 +76,11 @@ export class NodeTcpSocket implements TcpSocket {
       this.callbacks.onReadable?.(waiting);
     });
     socket.on('drain', () => this.writable());
-    socket.on('end', () => this.peerClosed());
-    socket.on('close', () => this.peerClosed());
+    socket.on('end', () => this.peerFinished());
+    socket.on('close', () => {
+      this.ended = true;
+      this.peerFinished();
+    });
     socket.on('error', (error) => {
       if (this.closed) return;
       this.ended = true;
@@ -127,12 +133,14 @@ export class NodeTcpSocket implements TcpSocket {
     this.callbacks.onWritable?.(room);
   }
 
-  private peerClosed(): void {
-    if (this.ended) return;
-    this.ended = true;
+  /**
+   * The peer sent FIN (or the connection is gone). Our side stays writable until close(), so a service can still
+   * answer what arrived — `printf 'boot\r\n' | nc host 1235` gets its reply (the listener allows half-open sockets).
+   */
+  private peerFinished(): void {
+    if (this.peerDone) return;
+    this.peerDone = true;
     if (!this.closed) this.callbacks.onClose?.();
-    // The peer sent FIN: finish our side too (the contract has no half-close).
-    if (!this.socket.destroyed) this.socket.end();
   }
 }
 
@@ -155,7 +163,7 @@ export class NodeListener implements Listener {
     this.requestedPort = options.port;
     const host = options.host ?? '127.0.0.1';
     // Sockets stay paused until accept() gives them callbacks, so no byte is read before someone wants it.
-    this.server = net.createServer({ pauseOnConnect: true }, (socket) => {
+    this.server = net.createServer({ pauseOnConnect: true, allowHalfOpen: true }, (socket) => {
       if (this.waiting.length >= ACCEPT_BACKLOG) {
         socket.destroy();
         return;
@@ -174,7 +182,7 @@ export class NodeListener implements Listener {
           'TCP_LISTEN',
           `${host}:${options.port}`,
           `cannot listen on ${host}:${options.port}: ${error.message}` +
-            (error.code === 'EADDRINUSE' ? ' (the port is taken; pick another, or 0 for any free port)' : ''),
+            (error.code === 'EADDRINUSE' ? ' (the port is taken: pick another one)' : ''),
         );
         reject(failure);
         options.onError?.(failure);
@@ -212,6 +220,27 @@ export async function nodeListen(
   const listener = new NodeListener(options, socketOptions);
   await listener.listening;
   return listener;
+}
+
+/**
+ * A ListenerProvider that keeps the listeners it makes, for a runtime that starts several services and wants to
+ * print their ports: `await group.bound()` resolves once every one of them is listening (rejects with TCP_LISTEN).
+ */
+export function createListenerGroup(options: NodeTcpOptions = {}): {
+  listen: ListenerProvider;
+  bound: () => Promise<void>;
+} {
+  const listeners: NodeListener[] = [];
+  return {
+    listen: (listen) => {
+      const listener = new NodeListener(listen, options);
+      listeners.push(listener);
+      return listener;
+    },
+    bound: async () => {
+      await Promise.all(listeners.map((listener) => listener.listening));
+    },
+  };
 }
 
 /** A ListenerProvider whose sockets use `options` (capacities, keep-alive). */

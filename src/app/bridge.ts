@@ -1,0 +1,135 @@
+/**
+ * The airboot service for one target, wired from portable parts: the UART hub, BOOT0/NRST control, flash jobs,
+ * settings, and the network services on their ports (raw bridge 1234, control port 1235, RFC 2217 2217, HTTP).
+ * Both runtimes use this: app/node.ts gives it Node's sockets, serial port and files; the device build will give it
+ * the ECMA-419 classes.
+ */
+import type { Digital, ListenerProvider, Log, SerialProvider, Timer, UartSettings } from '../io/contracts.js';
+import { formatName, parseFormat, silentLog } from '../io/contracts.js';
+import { ControlPortService } from '../service/control-port.js';
+import { HubControlTarget } from '../service/control-target.js';
+import { FlashService } from '../service/flash-service.js';
+import { RawBridgeService } from '../service/raw-bridge.js';
+import type { SettingsStore } from '../service/settings.js';
+import { TargetControl } from '../service/target.js';
+import { UartHub } from '../service/uart-hub.js';
+
+export interface BridgeOptions {
+  /** Opens the target's UART. */
+  uart: SerialProvider;
+  /** BOOT0 and NRST lines; absent when not wired (jumpers, a pty). */
+  boot0?: Digital;
+  nrst?: Digital;
+  /** How the lines are wired, for `pins` and the status page, e.g. "BOOT0=RTS NRST=DTR". */
+  wiring?: string;
+  settings: SettingsStore;
+  listen: ListenerProvider;
+  /** Interface to listen on. */
+  host?: string;
+  timer: Timer;
+  log?: Log;
+  version: string;
+  /** Port overrides (command-line flags); otherwise the settings' ports. 0 disables a service. */
+  ports?: Partial<Record<ServiceName, number>>;
+  /** Milliseconds the bootloader needs after reset before it takes the sync byte. */
+  bootloaderStartMs?: number;
+}
+
+export type ServiceName = 'bridge' | 'control' | 'rfc2217' | 'http';
+
+/** A network service that runs on a port. */
+export interface PortService {
+  readonly port: number;
+  close(): void;
+}
+
+export class Bridge {
+  readonly hub: UartHub;
+  readonly target: TargetControl;
+  readonly control: HubControlTarget;
+  readonly flashes: FlashService;
+  readonly services = new Map<ServiceName, PortService>();
+  readonly appSettings: UartSettings;
+  private readonly log: Log;
+
+  constructor(readonly options: BridgeOptions) {
+    this.log = options.log ?? silentLog;
+    const settings = options.settings.settings;
+    const format = parseFormat(settings['uart.format'])!;
+    this.appSettings = { baud: settings['uart.baud'], ...format };
+    this.hub = new UartHub({
+      provider: options.uart,
+      settings: this.appSettings,
+      timer: options.timer,
+      log: this.log,
+      policy: settings['bridge.policy'] as 'shared' | 'exclusive',
+      // Raw, RFC 2217 and WebSocket clients together.
+      maxClients: settings['bridge.maxClients'] + 4,
+      notices: settings['bridge.notices'],
+    });
+    this.target = new TargetControl({
+      boot0: options.boot0,
+      nrst: options.nrst,
+      timer: options.timer,
+      bootloaderStartMs: options.bootloaderStartMs,
+    });
+    this.flashes = new FlashService({
+      hub: this.hub,
+      target: this.target,
+      timer: options.timer,
+      bootloaderBaud: settings['bootloader.baud'],
+      keep: settings['flash.keepResults'],
+      log: this.log,
+    });
+    this.control = new HubControlTarget({
+      hub: this.hub,
+      target: this.target,
+      version: options.version,
+      appSettings: this.appSettings,
+      bootloaderBaud: settings['bootloader.baud'],
+      boot0: options.boot0,
+      nrst: options.nrst,
+      wiring: options.wiring,
+      lastFlash: () => describeLastFlash(this.flashes),
+    });
+  }
+
+  /** Open the UART and start every service whose port is not 0. */
+  start(): void {
+    const { options } = this;
+    const settings = options.settings.settings;
+    const port = (name: ServiceName, fallback: number) => options.ports?.[name] ?? fallback;
+    this.hub.open();
+    const common = { listen: options.listen, host: options.host, log: this.log };
+    const bridgePort = port('bridge', settings['bridge.port']);
+    if (bridgePort !== 0) {
+      this.services.set(
+        'bridge',
+        new RawBridgeService({ ...common, hub: this.hub, timer: options.timer, port: bridgePort }),
+      );
+    }
+    const controlPort = port('control', settings['control.port']);
+    if (controlPort !== 0) {
+      this.services.set(
+        'control',
+        new ControlPortService({ ...common, target: this.control, port: controlPort }),
+      );
+    }
+    this.log('info', `UART ${this.appSettings.baud} ${formatName(this.appSettings)}`);
+  }
+
+  close(): void {
+    for (const service of this.services.values()) service.close();
+    this.services.clear();
+    this.hub.close();
+  }
+}
+
+function describeLastFlash(flashes: FlashService): string | undefined {
+  const last = flashes.history[flashes.history.length - 1];
+  if (!last) return undefined;
+  if (last.state === 'running') return `job ${last.id} running`;
+  if (last.state === 'failed') return `job ${last.id} failed: ${last.error?.message ?? 'unknown error'}`;
+  const result = last.result!;
+  return `job ${last.id} ok: ${result.bytesWritten} bytes to ${result.chip.name}, verified by ${result.verifyMethod}`;
+}

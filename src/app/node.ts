@@ -1,0 +1,32 @@
+/**
+ * The airboot service on Node: the portable Bridge with Node's sockets and timer. Node binds ports
+ * asynchronously, so start() waits until every service listens (or fails with the port's error) before it
+ * reports the ports.
+ */
+import { createListenerGroup } from '../platform/node/tcp.js';
+import { nodeTimer } from '../platform/node/timer.js';
+import { Bridge, type BridgeOptions, type ServiceName } from './bridge.js';
+
+export type NodeBridgeOptions = Omit<BridgeOptions, 'listen' | 'timer'>;
+
+export interface RunningBridge {
+  readonly bridge: Bridge;
+  /** The port each running service is bound to. */
+  readonly ports: Partial<Record<ServiceName, number>>;
+  close(): void;
+}
+
+export async function startNodeBridge(options: NodeBridgeOptions): Promise<RunningBridge> {
+  const group = createListenerGroup();
+  const bridge = new Bridge({ ...options, listen: group.listen, timer: nodeTimer });
+  bridge.start();
+  try {
+    await group.bound();
+  } catch (error) {
+    bridge.close();
+    throw error;
+  }
+  const ports: Partial<Record<ServiceName, number>> = {};
+  for (const [name, service] of bridge.services) ports[name] = service.port;
+  return { bridge, ports, close: () => bridge.close() };
+}

@@ -1,0 +1,99 @@
+import { Command, Option } from 'commander';
+import { startNodeBridge } from '../../app/node.js';
+import { parseFormat } from '../../io/contracts.js';
+import { createStderrLog } from '../../platform/node/log.js';
+import { nodeTimer } from '../../platform/node/timer.js';
+import { openTargetLink } from '../connect.js';
+import { UsageError } from '../failure.js';
+import { type LineChoice, parseBaud, parseLine } from '../options.js';
+import {
+  addServiceOptions,
+  portOverrides,
+  printPorts,
+  type ServiceOptions,
+  settingsFor,
+} from '../service-options.js';
+import { waitForSignal } from '../signals.js';
+import { VERSION } from '../version.js';
+
+interface BridgeCommandOptions extends ServiceOptions {
+  serial: string;
+  baud?: number;
+  format?: string;
+  boot0?: LineChoice;
+  reset?: LineChoice;
+  invertBoot0?: boolean;
+  invertReset?: boolean;
+}
+
+/** `airboot bridge`: put a real STM32's UART and firmware upload on the network from this machine. */
+export function bridgeCommand(): Command {
+  const command = new Command('bridge')
+    .description(
+      "serve an STM32's UART and firmware upload on the network (raw TCP, control port, RFC 2217, HTTP)",
+    )
+    .requiredOption(
+      '-s, --serial <device>',
+      'serial device wired to the STM32 (/dev/ttyUSB0, COM3) or tcp://host:port',
+    )
+    .option('-b, --baud <rate>', "the application's baud rate [default: from settings, 115200]", parseBaud)
+    .option(
+      '--format <format>',
+      "the application's character format, e.g. 8N1, 8E1 [default: from settings, 8N1]",
+    )
+    .addOption(
+      new Option('--boot0 <line>', 'modem line driving BOOT0: rts, dtr or none [default: rts]').argParser(
+        parseLine,
+      ),
+    )
+    .addOption(
+      new Option('--reset <line>', 'modem line driving NRST: dtr, rts or none [default: dtr]').argParser(
+        parseLine,
+      ),
+    )
+    .option('--invert-boot0', 'BOOT0 is high while its line is asserted')
+    .option('--invert-reset', 'NRST is low while its line is de-asserted');
+  return addServiceOptions(command, '0.0.0.0').action((options: BridgeCommandOptions) => runBridge(options));
+}
+
+async function runBridge(options: BridgeCommandOptions): Promise<void> {
+  const log = createStderrLog({ level: options.verbose ? 'debug' : 'info', prefix: 'airboot bridge' });
+  // UART flags hold for this run; `airboot config set` (or PUT /api/settings) makes a change stick.
+  const overrides = new Map<string, string>();
+  if (options.baud !== undefined) overrides.set('uart.baud', String(options.baud));
+  if (options.format !== undefined) {
+    if (!parseFormat(options.format))
+      throw new UsageError(`'${options.format}' is not a UART format`, 'e.g. --format 8N1');
+    overrides.set('uart.format', options.format.toUpperCase());
+  }
+  const settings = settingsFor(options, overrides);
+  const current = settings.settings;
+  const link = await openTargetLink({
+    serial: options.serial,
+    settings: { baud: current['uart.baud'], ...parseFormat(current['uart.format'])! },
+    boot0: options.boot0,
+    reset: options.reset,
+    invertBoot0: options.invertBoot0,
+    invertReset: options.invertReset,
+    timer: nodeTimer,
+    log,
+  });
+  try {
+    const running = await startNodeBridge({
+      uart: link.provider,
+      boot0: link.digital.boot0,
+      nrst: link.digital.nrst,
+      wiring: `BOOT0=${link.lines.boot0.toUpperCase()} NRST=${link.lines.reset.toUpperCase()}`,
+      settings,
+      host: options.listen,
+      log,
+      version: VERSION,
+      ports: portOverrides(options),
+    });
+    printPorts(running, options, `airboot bridge: ${link.description}`);
+    await waitForSignal();
+    running.close();
+  } finally {
+    await link.close();
+  }
+}

@@ -1,0 +1,78 @@
+import type { Command } from 'commander';
+import type { ServiceName } from '../app/bridge.js';
+import type { RunningBridge } from '../app/node.js';
+import { JsonFileStorage } from '../platform/node/file-storage.js';
+import { MemoryStorage, OverlayStorage, SettingsStore } from '../service/settings.js';
+import { parsePort } from './options.js';
+
+/** Options of the commands that run the service (`bridge`, `demo`). */
+export interface ServiceOptions {
+  listen: string;
+  config?: string;
+  httpPort?: number;
+  bridgePort?: number;
+  controlPort?: number;
+  rfc2217Port?: number;
+  json?: boolean;
+  verbose?: boolean;
+}
+
+/** Every port is a flag, so several instances can run side by side; 0 turns a service off. */
+export function addServiceOptions(command: Command, defaultListen: string): Command {
+  return command
+    .option('--listen <address>', 'interface to listen on (0.0.0.0: every interface)', defaultListen)
+    .option('--config <file>', 'settings file (JSON); created when settings are changed')
+    .option(
+      '--http-port <port>',
+      'web UI and HTTP API port, 0 = off [default: from settings, 8080]',
+      parsePort,
+    )
+    .option('--bridge-port <port>', 'raw serial bridge port, 0 = off [default: 1234]', parsePort)
+    .option('--control-port <port>', 'control port, 0 = off [default: 1235]', parsePort)
+    .option('--rfc2217-port <port>', 'RFC 2217 port, 0 = off [default: 2217]', parsePort)
+    .option('--json', 'print the ports as one JSON line on stdout when ready')
+    .option('-v, --verbose', 'log what the service does on stderr');
+}
+
+export function portOverrides(options: ServiceOptions): Partial<Record<ServiceName, number>> {
+  const ports: Partial<Record<ServiceName, number>> = {};
+  if (options.httpPort !== undefined) ports.http = options.httpPort;
+  if (options.bridgePort !== undefined) ports.bridge = options.bridgePort;
+  if (options.controlPort !== undefined) ports.control = options.controlPort;
+  if (options.rfc2217Port !== undefined) ports.rfc2217 = options.rfc2217Port;
+  return ports;
+}
+
+/**
+ * Settings from --config (or kept in memory for this run), with `overrides` (flat name → text, from flags) on top
+ * for this run only.
+ */
+export function settingsFor(options: ServiceOptions, overrides = new Map<string, string>()): SettingsStore {
+  const base = options.config ? new JsonFileStorage(options.config) : new MemoryStorage();
+  return new SettingsStore(overrides.size > 0 ? new OverlayStorage(base, overrides) : base);
+}
+
+const DESCRIPTIONS: Record<ServiceName, (host: string, port: number) => string> = {
+  http: (host, port) => `web UI and API   http://${host}:${port}/   (curl http://${host}:${port}/api/status)`,
+  bridge: (host, port) => `raw serial       tcp://${host}:${port}    (nc ${host} ${port})`,
+  control: (host, port) => `control port     tcp://${host}:${port}    (nc ${host} ${port}, then: help)`,
+  rfc2217: (host, port) => `RFC 2217         rfc2217://${host}:${port}`,
+};
+
+/** Print where each service listens: a table for people, one JSON line with --json. */
+export function printPorts(running: RunningBridge, options: ServiceOptions, title: string): void {
+  const host = options.listen === '0.0.0.0' || options.listen === '::' ? 'localhost' : options.listen;
+  if (options.json) {
+    process.stdout.write(
+      `${JSON.stringify({ event: 'listening', host: options.listen, ports: running.ports })}\n`,
+    );
+    return;
+  }
+  const lines = [title];
+  for (const name of ['http', 'bridge', 'control', 'rfc2217'] as const) {
+    const port = running.ports[name];
+    if (port !== undefined) lines.push(`  ${DESCRIPTIONS[name](host, port)}`);
+  }
+  lines.push('Ctrl-C stops.');
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
