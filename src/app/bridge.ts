@@ -10,6 +10,7 @@ import { ControlPortService } from '../service/control-port.js';
 import { HubControlTarget } from '../service/control-target.js';
 import { FlashService } from '../service/flash-service.js';
 import { RawBridgeService } from '../service/raw-bridge.js';
+import { Rfc2217Service } from '../service/rfc2217-service.js';
 import type { SettingsStore } from '../service/settings.js';
 import { TargetControl } from '../service/target.js';
 import { UartHub } from '../service/uart-hub.js';
@@ -113,6 +114,21 @@ export class Bridge {
       this.services.set(
         'control',
         new ControlPortService({ ...common, target: this.control, port: controlPort }),
+      );
+    }
+    const rfc2217Port = port('rfc2217', settings['rfc2217.port']);
+    if (rfc2217Port !== 0) {
+      // DTR/RTS drive NRST/BOOT0 by the stm32loader convention; the UART changes a client asks for are never saved.
+      this.services.set(
+        'rfc2217',
+        new Rfc2217Service({
+          ...common,
+          hub: this.hub,
+          timer: options.timer,
+          port: rfc2217Port,
+          boot0: options.boot0,
+          nrst: options.nrst,
+        }),
       );
     }
     this.log('info', `UART ${this.appSettings.baud} ${formatName(this.appSettings)}`);
