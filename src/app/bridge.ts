@@ -6,14 +6,18 @@
  */
 import type { Digital, ListenerProvider, Log, SerialProvider, Timer, UartSettings } from '../io/contracts.js';
 import { formatName, parseFormat, silentLog } from '../io/contracts.js';
+import { HttpServer } from '../net/http/server.js';
 import { ControlPortService } from '../service/control-port.js';
 import { HubControlTarget } from '../service/control-target.js';
 import { FlashService } from '../service/flash-service.js';
+import { createApiRouter } from '../service/http-api.js';
 import { RawBridgeService } from '../service/raw-bridge.js';
 import { Rfc2217Service } from '../service/rfc2217-service.js';
 import type { SettingsStore } from '../service/settings.js';
+import { type AssetStore, withStaticAssets } from '../service/static-assets.js';
 import { TargetControl } from '../service/target.js';
 import { UartHub } from '../service/uart-hub.js';
+import { DEFAULT_UPLOAD_BYTES } from '../service/upload.js';
 
 export interface BridgeOptions {
   /** Opens the target's UART. */
@@ -34,6 +38,10 @@ export interface BridgeOptions {
   ports?: Partial<Record<ServiceName, number>>;
   /** Milliseconds the bootloader needs after reset before it takes the sync byte. */
   bootloaderStartMs?: number;
+  /** The web page's files; without them the HTTP port serves only the API. */
+  assets?: AssetStore;
+  /** Largest firmware upload, bytes (413 beyond). Default: the API's (4 MiB on a host). */
+  maxImageBytes?: number;
 }
 
 export type ServiceName = 'bridge' | 'control' | 'rfc2217' | 'http';
@@ -114,6 +122,33 @@ export class Bridge {
       this.services.set(
         'control',
         new ControlPortService({ ...common, target: this.control, port: controlPort }),
+      );
+    }
+    const httpPort = port('http', settings['http.port']);
+    if (httpPort !== 0) {
+      const api = createApiRouter({
+        hub: this.hub,
+        control: this.control,
+        flashes: this.flashes,
+        settings: options.settings,
+        name: () => options.settings.settings['device.name'],
+        version: options.version,
+        timer: options.timer,
+        log: this.log,
+        maxImageBytes: options.maxImageBytes,
+      });
+      const handler = options.assets ? withStaticAssets(options.assets, api.handler) : api.handler;
+      // A multipart upload carries part headers and boundaries around the image: leave room for them.
+      const maxBodyBytes = (options.maxImageBytes ?? DEFAULT_UPLOAD_BYTES) + 16 * 1024;
+      this.services.set(
+        'http',
+        new HttpServer({
+          ...common,
+          port: httpPort,
+          timer: options.timer,
+          handler,
+          limits: { maxBodyBytes },
+        }),
       );
     }
     const rfc2217Port = port('rfc2217', settings['rfc2217.port']);

@@ -5,6 +5,7 @@
  */
 import { createListenerGroup } from '../platform/node/tcp.js';
 import { nodeTimer } from '../platform/node/timer.js';
+import { DirectoryAssetStore } from '../platform/node/web-assets.js';
 import { Bridge, type BridgeOptions, type ServiceName } from './bridge.js';
 
 export type NodeBridgeOptions = Omit<BridgeOptions, 'listen' | 'timer'>;
@@ -18,7 +19,11 @@ export interface RunningBridge {
 
 export async function startNodeBridge(options: NodeBridgeOptions): Promise<RunningBridge> {
   const group = createListenerGroup();
-  const bridge = new Bridge({ ...options, listen: group.listen, timer: nodeTimer });
+  const assets = options.assets ?? new DirectoryAssetStore();
+  if (assets instanceof DirectoryAssetStore && !assets.built) {
+    options.log?.('warn', 'the web page is not built (run npm run build): the HTTP port serves only the API');
+  }
+  const bridge = new Bridge({ ...options, assets, listen: group.listen, timer: nodeTimer });
   bridge.start();
   try {
     await group.bound();

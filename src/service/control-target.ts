@@ -38,6 +38,12 @@ export interface ControlTarget {
   /** Back to the application: BOOT0 low, reset, UART back to the application's settings. */
   run(): Promise<string>;
   setBaud(baud: number): string;
+  /**
+   * A flash job has handed the chip back running its application: forget a `boot` state and put the UART back to
+   * the application's settings (the job reopened it with whatever the hub had before). Optional: only a target
+   * that keeps state needs it.
+   */
+  markRunning?(): void;
   setFormat(format: UartFormatSettings): string;
   /** BOOT0 and NRST wiring and levels, one line. */
   pins(): string;
@@ -120,6 +126,18 @@ export class HubControlTarget implements ControlTarget {
       action.reset,
       'low',
     )}`;
+  }
+
+  markRunning(): void {
+    this.state = 'running';
+    const now = this.options.hub.settings;
+    const app = this.appSettings;
+    const same =
+      now.baud === app.baud &&
+      now.dataBits === app.dataBits &&
+      now.parity === app.parity &&
+      now.stopBits === app.stopBits;
+    if (!same) this.options.hub.configure(app);
   }
 
   setBaud(baud: number): string {

@@ -1,0 +1,84 @@
+/**
+ * The JSON shapes of the HTTP API (contract: /api/status, /api/flash): records as the service keeps them turned
+ * into what the clients read — `null` rather than absent fields, so a client can tell "none" from "not sent".
+ */
+import { formatName } from '../io/contracts.js';
+import type { FlashResult } from '../stm32/flasher.js';
+import type { ControlTarget, TargetState } from './control-target.js';
+import type { FlashJobRecord, FlashService } from './flash-service.js';
+import type { ClientStats, UartHub } from './uart-hub.js';
+
+export interface JobJson {
+  id: number;
+  state: FlashJobRecord['state'];
+  source: string;
+  imageBytes: number;
+  progress: { phase: string; done: number; total: number; percent: number } | null;
+  result: FlashResult | null;
+  error: { code: string; message: string } | null;
+  /** Timer milliseconds (the service's clock). */
+  startedAt: number;
+  endedAt: number | null;
+}
+
+export interface StatusJson {
+  version: string;
+  name: string;
+  target: { state: TargetState; chip: FlashResult['chip'] | null };
+  uart: { baud: number; format: string };
+  clients: ClientStats[];
+  flash: { running: JobJson | null; last: JobJson | null };
+}
+
+export function jobJson(record: FlashJobRecord): JobJson {
+  return {
+    id: record.id,
+    state: record.state,
+    source: record.source,
+    imageBytes: record.imageBytes,
+    progress: record.progress ? { ...record.progress } : null,
+    result: record.result ?? null,
+    error: record.error ?? null,
+    startedAt: record.startedAt,
+    endedAt: record.endedAt ?? null,
+  };
+}
+
+/** The chip named by the newest job that succeeded: the last thing known about what is on the wire. */
+export function lastKnownChip(flashes: FlashService): FlashResult['chip'] | null {
+  const history = flashes.history;
+  for (let i = history.length - 1; i >= 0; i--) {
+    const result = history[i]!.result;
+    if (history[i]!.state === 'succeeded' && result) return { ...result.chip };
+  }
+  return null;
+}
+
+/** The newest job that has ended. */
+export function lastFinishedJob(flashes: FlashService): FlashJobRecord | undefined {
+  const history = flashes.history;
+  for (let i = history.length - 1; i >= 0; i--) {
+    if (history[i]!.state !== 'running') return history[i];
+  }
+  return undefined;
+}
+
+export function statusJson(
+  version: string,
+  name: string,
+  control: ControlTarget,
+  hub: UartHub,
+  flashes: FlashService,
+): StatusJson {
+  const status = control.status();
+  const running = flashes.running;
+  const last = lastFinishedJob(flashes);
+  return {
+    version,
+    name,
+    target: { state: status.state, chip: lastKnownChip(flashes) },
+    uart: { baud: status.uart.baud, format: formatName(status.uart) },
+    clients: hub.clients.map((client) => ({ ...client })),
+    flash: { running: running ? jobJson(running) : null, last: last ? jobJson(last) : null },
+  };
+}

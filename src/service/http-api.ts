@@ -1,0 +1,222 @@
+/**
+ * The HTTP API (contract: docs "HTTP API"): status, settings, target control, flash jobs with progress as
+ * Server-Sent Events, and the WebSocket terminal — as routes of a Router over the portable services.
+ *
+ *   const api = createApiRouter({ hub, control, flashes, settings, name: () => …, version, timer });
+ *   new HttpServer({ …, handler: (request, response) =>
+ *     isApiPath(request.head.path) ? api.handler(request, response) : staticFiles(request, response) });
+ *
+ * Errors are JSON `{ error: CODE, message, …details }` with the status the contract names.
+ */
+
+import { ImageError } from '../image/errors.js';
+import { parseImage } from '../image/parse-image.js';
+import type { Log, Timer } from '../io/contracts.js';
+import { silentLog } from '../io/contracts.js';
+import { HttpError } from '../net/http/errors.js';
+import { type RouteHandler, Router, readJsonBody } from '../net/http/router.js';
+import type { ServerResponse } from '../net/http/server-response.js';
+import { jobJson, statusJson } from './api-json.js';
+import { parseFlashQuery, QueryOptionError } from './api-options.js';
+import type { ControlTarget } from './control-target.js';
+import { BusyError, type FlashJobRecord, type FlashService } from './flash-service.js';
+import { publicSettings, type Settings, type SettingsStore } from './settings.js';
+import type { UartHub } from './uart-hub.js';
+import { DEFAULT_UPLOAD_BYTES, receiveImage, UploadAbortedError } from './upload.js';
+import { type SerialTerminalOptions, serialTerminalRoute } from './ws-terminal.js';
+
+export interface ApiContext {
+  hub: UartHub;
+  control: ControlTarget;
+  flashes: FlashService;
+  settings: SettingsStore;
+  /** The service's name now (the `device.name` setting, or a command-line override). */
+  name: () => string;
+  version: string;
+  timer: Timer;
+  log?: Log;
+  /** Most bytes of an uploaded image file; more is answered 413. Default 4 MiB (host); a device passes less. */
+  maxImageBytes?: number;
+  /** Called after PUT /api/settings saved a change (to apply what can change while running). */
+  onSettingsChanged?: (settings: Settings) => void;
+  /** Options of the WebSocket terminal (queue sizes, ping interval). */
+  terminal?: Partial<Omit<SerialTerminalOptions, 'hub' | 'timer' | 'log'>>;
+  /** Milliseconds between keep-alive comments on the event stream. Default 15000. */
+  eventKeepAliveMs?: number;
+}
+
+/** Whether `path` belongs to the API (the rest is for static files). */
+export function isApiPath(path: string): boolean {
+  return path === '/api' || path.startsWith('/api/') || path.startsWith('/ws/');
+}
+
+/** A router with every endpoint of the API; mount `router.handler` on an HttpServer. */
+export function createApiRouter(context: ApiContext): Router {
+  const log = context.log ?? silentLog;
+  const router = new Router();
+  const { hub, control, flashes, settings } = context;
+
+  router.get('/api/status', (_request, response) => {
+    response.json(200, statusJson(context.version, context.name(), control, hub, flashes));
+  });
+
+  router.get('/api/settings', (_request, response) => {
+    response.json(200, { settings: publicSettings(settings.settings) });
+  });
+
+  router.put('/api/settings', async ({ request }, response) => {
+    const update = await readJsonBody(request);
+    const errors = settings.update(update);
+    if (errors) {
+      response.json(400, {
+        error: 'INVALID_SETTINGS',
+        message: errors.map((error) => `${error.field || 'settings'}: ${error.message}`).join('; '),
+        errors,
+      });
+      return;
+    }
+    const now = settings.settings;
+    context.onSettingsChanged?.(now);
+    response.json(200, { settings: publicSettings(now) });
+  });
+
+  router.post(
+    '/api/target/reset',
+    targetAction(() => control.reset()),
+  );
+  router.post(
+    '/api/target/boot',
+    targetAction(() => control.boot()),
+  );
+  router.post(
+    '/api/target/run',
+    targetAction(() => control.run()),
+  );
+
+  // Before /api/flash/:id, which would otherwise take "events" as an id.
+  router.get('/api/flash/events', (_request, response) => {
+    const stream = response.events({ keepAliveMs: context.eventKeepAliveMs ?? 15000 });
+    const send = (record: FlashJobRecord) => {
+      const name = record.state === 'running' ? 'progress' : 'done';
+      const data = JSON.stringify(jobJson(record));
+      if (stream.sendEvent(name, data) || name !== 'done' || stream.closed) return;
+      // Progress is superseded by the next event, the end of a job is not: send it once the queue has room.
+      response.drained().then(() => stream.sendEvent(name, data));
+    };
+    const unsubscribe = flashes.subscribe(send);
+    stream.onClose = unsubscribe;
+    const running = flashes.running;
+    if (running) send(running);
+  });
+
+  router.get('/api/flash/:id', ({ params }, response) => {
+    const id = /^\d{1,9}$/.test(params.id!) ? Number(params.id) : Number.NaN;
+    const record = flashes.job(id);
+    if (!record) {
+      response.json(404, {
+        error: 'NOT_FOUND',
+        message: `no flash job ${params.id} (the last few are kept)`,
+      });
+      return;
+    }
+    response.json(200, jobJson(record));
+  });
+
+  router.post('/api/flash', async ({ request, query }, response) => {
+    let options: ReturnType<typeof parseFlashQuery>;
+    try {
+      options = parseFlashQuery(query);
+    } catch (error) {
+      if (!(error instanceof QueryOptionError)) throw error;
+      response.json(400, { error: error.code, message: error.message, option: error.option });
+      return;
+    }
+    // Refuse early when a job runs: no point receiving an image that cannot be flashed now.
+    const running = flashes.running;
+    if (running) {
+      busy(response, new BusyError(running.id));
+      return;
+    }
+    const maxBytes = context.maxImageBytes ?? DEFAULT_UPLOAD_BYTES;
+    let upload: Awaited<ReturnType<typeof receiveImage>>;
+    try {
+      upload = await receiveImage(request, maxBytes);
+    } catch (error) {
+      if (error instanceof UploadAbortedError) {
+        log('info', `http: flash upload from ${request.remoteAddress} not flashed: ${error.message}`);
+        return;
+      }
+      if (!(error instanceof HttpError)) throw error;
+      // The rest of the body is not wanted: close rather than read it.
+      response.json(error.status, { error: error.code, message: error.message }, [['Connection', 'close']]);
+      return;
+    }
+    const name = options.name ?? upload.filename;
+    let image: ReturnType<typeof parseImage>['image'];
+    try {
+      image = parseImage(upload.bytes, { name, baseAddress: options.address, maxBytes }).image;
+    } catch (error) {
+      if (!(error instanceof ImageError)) throw error;
+      response.json(400, {
+        error: error.code,
+        message: error.message,
+        ...(error.line === undefined ? {} : { line: error.line }),
+        ...(error.offset === undefined ? {} : { offset: error.offset }),
+      });
+      return;
+    }
+    let job: ReturnType<FlashService['start']>;
+    try {
+      job = flashes.start(image, name ?? 'upload', options.job);
+    } catch (error) {
+      if (!(error instanceof BusyError)) throw error;
+      busy(response, error);
+      return;
+    }
+    log(
+      'info',
+      `http: flash job ${job.record.id} started: ${image.size} bytes from ${request.remoteAddress}`,
+    );
+    // The job ends with the chip running its application (FlashService resets it or jumps there with Go).
+    const ended = job.done.then((record) => {
+      control.markRunning?.();
+      return record;
+    });
+    if (!options.wait) {
+      response.json(202, jobJson(job.record));
+      return;
+    }
+    const record = await ended;
+    response.json(record.state === 'succeeded' ? 200 : 500, jobJson(record));
+  });
+
+  router.get(
+    '/ws/serial',
+    serialTerminalRoute({ ...context.terminal, hub, timer: context.timer, log: context.log }),
+  );
+
+  return router;
+}
+
+/** POST /api/target/… : 200 with the message, 409 while a flash job has the target. */
+function targetAction(action: () => Promise<string>): RouteHandler {
+  return async (_request, response) => {
+    let message: string;
+    try {
+      message = await action();
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      const text = (error as Error).message ?? String(error);
+      if (code === 'TARGET_BUSY') response.json(409, { error: code, message: text });
+      else response.json(500, { error: code ?? 'INTERNAL', message: text });
+      return;
+    }
+    response.json(200, { ok: true, message });
+  };
+}
+
+/** 409. An unread body is read and thrown away by the server (closing with unread input would reset the
+ * connection, and the client might never see this answer). */
+function busy(response: ServerResponse, error: BusyError): void {
+  response.json(409, { error: error.code, message: error.message, jobId: error.jobId });
+}
