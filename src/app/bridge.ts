@@ -89,6 +89,7 @@ export class Bridge {
       bootloaderBaud: settings['bootloader.baud'],
       keep: settings['flash.keepResults'],
       log: this.log,
+      afterJob: () => this.control.markRunning(),
     });
     this.control = new HubControlTarget({
       hub: this.hub,

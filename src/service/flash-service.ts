@@ -54,6 +54,12 @@ export interface FlashServiceOptions {
   bootloaderBaud?: number;
   /** Results kept for /api/status and /api/flash/{id}. Default 10. */
   keep?: number;
+  /**
+   * Called when a job has handed the chip back running its application and the UART back to the clients, whoever
+   * started the job (API, CLI, a test): e.g. HubControlTarget.markRunning, so a `boot` before the job no longer
+   * shows as the target's state nor holds the UART at 8E1.
+   */
+  afterJob?: () => void;
   log?: Log;
 }
 
@@ -126,6 +132,7 @@ export class FlashService {
     const done = this.execute(record, image, jobOptions, cancel).then(() => {
       record.endedAt = this.options.timer.now();
       this.current = undefined;
+      this.options.afterJob?.();
       this.emit(record);
       return record;
     });

@@ -177,11 +177,8 @@ export function createApiRouter(context: ApiContext): Router {
       'info',
       `http: flash job ${job.record.id} started: ${image.size} bytes from ${request.remoteAddress}`,
     );
-    // The job ends with the chip running its application (FlashService resets it or jumps there with Go).
-    const ended = job.done.then((record) => {
-      control.markRunning?.();
-      return record;
-    });
+    // FlashService's afterJob hook hands the chip back running its application (it resets it or jumps with Go).
+    const ended = job.done;
     if (!options.wait) {
       response.json(202, jobJson(job.record));
       return;

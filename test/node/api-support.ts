@@ -41,7 +41,7 @@ export async function startApiService() {
   const boot0 = hostOutput(chip.boot0);
   const nrst = hostOutput(chip.nrst);
   const target = new TargetControl({ boot0, nrst, timer: nodeTimer, resetPulseMs: 5, bootloaderStartMs: 20 });
-  const flashes = new FlashService({ hub, target, timer: nodeTimer });
+  const flashes = new FlashService({ hub, target, timer: nodeTimer, afterJob: () => control.markRunning() });
   const control = new HubControlTarget({ hub, target, version: 'test', boot0, nrst });
   const settings = new SettingsStore(new MemoryStorage());
   const router = createApiRouter({

@@ -28,7 +28,7 @@ export function apiRig(
 ) {
   const sim = simRig(options.hub);
   const { clock, hub, target, boot0, nrst } = sim;
-  const flashes = new FlashService({ hub, target, timer: clock });
+  const flashes = new FlashService({ hub, target, timer: clock, afterJob: () => control.markRunning() });
   const control = new HubControlTarget({
     hub,
     target,
