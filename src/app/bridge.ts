@@ -13,7 +13,7 @@ import { FlashService } from '../service/flash-service.js';
 import { createApiRouter } from '../service/http-api.js';
 import { RawBridgeService } from '../service/raw-bridge.js';
 import { Rfc2217Service } from '../service/rfc2217-service.js';
-import type { SettingsStore } from '../service/settings.js';
+import type { Settings, SettingsStore } from '../service/settings.js';
 import { type AssetStore, withStaticAssets } from '../service/static-assets.js';
 import { TargetControl } from '../service/target.js';
 import { UartHub } from '../service/uart-hub.js';
@@ -137,6 +137,7 @@ export class Bridge {
         timer: options.timer,
         log: this.log,
         maxImageBytes: options.maxImageBytes,
+        onSettingsChanged: (changed) => this.applySettings(changed),
       });
       const handler = options.assets ? withStaticAssets(options.assets, api.handler) : api.handler;
       // A multipart upload carries part headers and boundaries around the image: leave room for them.
@@ -168,6 +169,23 @@ export class Bridge {
       );
     }
     this.log('info', `UART ${this.appSettings.baud} ${formatName(this.appSettings)}`);
+  }
+
+  /**
+   * Apply what can change while running: the write policy, notices and the application UART (at once; while a flash
+   * job has the UART, at the next start). Ports and client limits apply at the next start.
+   */
+  applySettings(settings: Settings): void {
+    this.hub.policy = settings['bridge.policy'] as 'shared' | 'exclusive';
+    this.hub.notices = settings['bridge.notices'];
+    const format = parseFormat(settings['uart.format'])!;
+    const now = this.hub.settings;
+    if (this.hub.takenFor) {
+      this.log('warn', 'UART settings saved during a flash job: they apply at the next start');
+      return;
+    }
+    if (now.baud !== settings['uart.baud']) this.control.setBaud(settings['uart.baud']);
+    if (formatName(now) !== formatName({ ...now, ...format })) this.control.setFormat(format);
   }
 
   close(): void {
