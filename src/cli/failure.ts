@@ -47,6 +47,15 @@ const BY_CODE: Record<string, { exit: ExitCodeValue; hint?: string }> = {
   READOUT_PROTECTED: { exit: ExitCode.Failed },
   UNKNOWN_CHIP: { exit: ExitCode.Failed },
   CANCELLED: { exit: ExitCode.Interrupted },
+  // A running airboot service (--host; src/cli/remote/errors.ts).
+  REMOTE_UNREACHABLE: { exit: ExitCode.Connection },
+  REMOTE_INVALID: { exit: ExitCode.Usage },
+  REMOTE_BUSY: {
+    exit: ExitCode.Failed,
+    hint: 'wait for it to end: airboot info --host … shows the running job',
+  },
+  REMOTE_HTTP: { exit: ExitCode.Failed },
+  REMOTE_PROTOCOL: { exit: ExitCode.Failed, hint: 'is this an airboot service? check --host and its port' },
 };
 
 /** Turn anything thrown into what the user sees. Errors without a known code are internal (exit 1). */

@@ -3,10 +3,16 @@
  * commands/<name>.ts. Errors end as `airboot: <message>` (+ a hint) on stderr and an exit code from exit-codes.ts.
  */
 import { Command, CommanderError } from 'commander';
+import { bootCommand } from './commands/boot.js';
 import { bridgeCommand } from './commands/bridge.js';
+import { configCommand } from './commands/config.js';
 import { demoCommand } from './commands/demo.js';
+import { discoverCommand } from './commands/discover.js';
 import { flashCommand } from './commands/flash.js';
 import { infoCommand } from './commands/info.js';
+import { monitorCommand } from './commands/monitor.js';
+import { resetCommand } from './commands/reset.js';
+import { runCommand } from './commands/run.js';
 import { simCommand } from './commands/sim.js';
 import { EXIT_CODES_HELP, ExitCode } from './exit-codes.js';
 import { describeFailure, formatFailure } from './failure.js';
@@ -16,6 +22,12 @@ import { VERSION } from './version.js';
 const COMMANDS: ReadonlyArray<() => Command> = [
   flashCommand,
   infoCommand,
+  monitorCommand,
+  resetCommand,
+  bootCommand,
+  runCommand,
+  configCommand,
+  discoverCommand,
   bridgeCommand,
   demoCommand,
   simCommand,

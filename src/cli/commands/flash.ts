@@ -12,6 +12,9 @@ import { openTargetLink } from '../connect.js';
 import { describeFailure, UsageError } from '../failure.js';
 import { hex32, parseAddress } from '../options.js';
 import { createProgressDisplay, noProgress } from '../progress.js';
+import { flashViaService, type RemoteFlashReport, remoteSummary } from '../remote/flash-remote.js';
+import type { RemoteHost } from '../remote/host.js';
+import { addHostAlternative, requireSerialOrHost } from '../remote/host-option.js';
 import { bootloaderSettings, enterBootloader, leaveBootloader } from '../session.js';
 import { onInterrupt } from '../signals.js';
 import type { TargetOptions } from '../target-options.js';
@@ -24,11 +27,13 @@ interface FlashCommandOptions extends TargetOptions {
   skipUnchanged?: boolean;
   eraseAll?: boolean;
   unprotect?: boolean;
+  /** Flash through a running airboot service instead of --serial. */
+  host?: RemoteHost;
 }
 
 /** `airboot flash FILE`: check the file, enter the bootloader, erase, write, verify, start the application. */
 export function flashCommand(): Command {
-  return addTargetOptions(
+  const command = addTargetOptions(
     new Command('flash')
       .description('write a firmware file (.bin, .hex, .elf, .srec) to the chip and verify it')
       .argument('<file>', 'firmware image; the format is detected from its content')
@@ -39,7 +44,10 @@ export function flashCommand(): Command {
       .option('--skip-unchanged', 'leave pages alone that already hold the image')
       .option('--erase-all', 'erase the whole flash, not only the pages the image covers')
       .option('--unprotect', 'lift readout protection if it is on (this erases the whole flash)'),
-  ).action((file: string, options: FlashCommandOptions) => runFlash(file, options));
+  );
+  return addHostAlternative(command).action((file: string, options: FlashCommandOptions) =>
+    runFlash(file, options),
+  );
 }
 
 /** What `--json` prints: the flasher's result plus the file and how the target was left. */
@@ -54,9 +62,10 @@ interface FlashReport extends FlashResult {
 
 async function runFlash(file: string, options: FlashCommandOptions): Promise<void> {
   try {
-    const report = await flashFile(file, options);
+    const host = requireSerialOrHost(options);
+    const report = host ? await flashRemote(file, host, options) : await flashFile(file, options);
     if (options.json) process.stdout.write(`${JSON.stringify(report)}\n`);
-    else process.stdout.write(summary(report));
+    else process.stdout.write('host' in report ? remoteSummary(report) : summary(report));
     if (!report.verified)
       process.stderr.write('airboot: warning: the flash was NOT verified (--no-verify)\n');
   } catch (error) {
@@ -67,6 +76,35 @@ async function runFlash(file: string, options: FlashCommandOptions): Promise<voi
     }
     throw error;
   }
+}
+
+/** `--host`: the file is read and parsed here first (a bad file is never sent), then the service flashes it. */
+async function flashRemote(
+  file: string,
+  host: RemoteHost,
+  options: FlashCommandOptions,
+): Promise<RemoteFlashReport> {
+  if (options.unprotect) {
+    throw new UsageError(
+      '--unprotect is not available with --host',
+      'run it on the machine next to the board',
+    );
+  }
+  const { image, format, bytes } = await loadImage(file, options.address);
+  const imageBytes = image.segments.reduce((sum, segment) => sum + segment.data.length, 0);
+  if (!options.json) process.stderr.write(`${file}: ${FORMAT_NAMES[format]}, ${describeImage(image)}\n`);
+  return flashViaService(
+    host,
+    { file, bytes, format, imageBytes },
+    {
+      address: options.address,
+      verify: options.verify !== false,
+      go: options.go === true,
+      skipUnchanged: options.skipUnchanged === true,
+      eraseAll: options.eraseAll === true,
+    },
+    options.json ? noProgress : createProgressDisplay(),
+  );
 }
 
 async function flashFile(file: string, options: FlashCommandOptions): Promise<FlashReport> {
@@ -117,7 +155,7 @@ async function flashFile(file: string, options: FlashCommandOptions): Promise<Fl
 async function loadImage(
   file: string,
   address: number | undefined,
-): Promise<{ image: FlashImage; format: ImageFormat }> {
+): Promise<{ image: FlashImage; format: ImageFormat; bytes: Uint8Array }> {
   let bytes: Uint8Array;
   try {
     bytes = await readFile(file);
@@ -135,7 +173,7 @@ async function loadImage(
       'drop --address (or relink the firmware for the address you want)',
     );
   }
-  return { image: parsed.image, format: parsed.format };
+  return { image: parsed.image, format: parsed.format, bytes };
 }
 
 /** How the formats are called in messages. */

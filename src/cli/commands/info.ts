@@ -9,6 +9,11 @@ import type { Target } from '../../stm32/identify.js';
 import { identify } from '../../stm32/identify.js';
 import { openTargetLink } from '../connect.js';
 import { hex32 } from '../options.js';
+import { ApiClient } from '../remote/api-client.js';
+import type { ServiceStatus } from '../remote/api-types.js';
+import type { RemoteHost } from '../remote/host.js';
+import { addHostAlternative, requireSerialOrHost } from '../remote/host-option.js';
+import { formatStatus } from '../remote/status-report.js';
 import { bootloaderSettings, enterBootloader, leaveBootloader } from '../session.js';
 import type { TargetOptions } from '../target-options.js';
 import { addTargetOptions, logFor } from '../target-options.js';
@@ -29,14 +34,27 @@ export interface ChipReport {
 
 /** `airboot info`: identify the chip behind the bootloader. */
 export function infoCommand(): Command {
-  return addTargetOptions(
+  const command = addTargetOptions(
     new Command('info').description(
-      'identify the chip: name, PID, bootloader version, flash size, unique ID',
+      'identify the chip: name, PID, bootloader version, flash size, unique ID; ' +
+        'with --host, the status of an airboot service (target, chip, UART, clients, last flash)',
     ),
-  ).action((options: TargetOptions) => runInfo(options));
+  );
+  return addHostAlternative(command).action((options: InfoOptions) => runInfo(options));
 }
 
-async function runInfo(options: TargetOptions): Promise<void> {
+interface InfoOptions extends TargetOptions {
+  host?: RemoteHost;
+}
+
+async function runInfo(options: InfoOptions): Promise<void> {
+  const host = requireSerialOrHost(options);
+  if (host) {
+    // The service knows the target; asking it does not disturb the target (no bootloader entry).
+    const status = await new ApiClient(host).get<ServiceStatus>('/api/status');
+    process.stdout.write(options.json ? `${JSON.stringify(status)}\n` : formatStatus(status, host.baseUrl));
+    return;
+  }
   const log = logFor(options);
   const link = await openTargetLink({
     ...options,
