@@ -15,6 +15,7 @@ export interface ServiceOptions {
   rfc2217Port?: number;
   json?: boolean;
   verbose?: boolean;
+  mdns?: boolean;
 }
 
 /** Every port is a flag, so several instances can run side by side; 0 turns a service off. */
@@ -30,6 +31,10 @@ export function addServiceOptions(command: Command, defaultListen: string): Comm
     .option('--bridge-port <port>', 'raw serial bridge port, 0 = off [default: 1234]', parsePort)
     .option('--control-port <port>', 'control port, 0 = off [default: 1235]', parsePort)
     .option('--rfc2217-port <port>', 'RFC 2217 port, 0 = off [default: 2217]', parsePort)
+    .option(
+      '--no-mdns',
+      'do not announce the service on the LAN (mDNS; never done when listening on loopback)',
+    )
     .option('--json', 'print the ports as one JSON line on stdout when ready')
     .option('-v, --verbose', 'log what the service does on stderr');
 }

@@ -89,6 +89,7 @@ async function runBridge(options: BridgeCommandOptions): Promise<void> {
       log,
       version: VERSION,
       ports: portOverrides(options),
+      mdns: options.mdns === false ? false : undefined,
     });
     printPorts(running, options, `airboot bridge: ${link.description}`);
     await waitForSignal();
