@@ -266,7 +266,7 @@ export class UnknownChipError extends AirbootError {
     super(
       'UNKNOWN_CHIP',
       `unknown STM32 product ID 0x${pid.toString(16).padStart(3, '0')}: airboot has no flash layout for it. ` +
-        'Give the layout explicitly (e.g. --page-size 2048 --flash-size 128K, or --sectors 16K,16K,16K,16K,64K,128K), ' +
+        'Give the layout explicitly (e.g. --flash-size 128K --page-size 2K, or --flash-size 1M --sectors 16K,16K,16K,16K,64K,128K), ' +
         'or report the part so it can be added to the chip database.',
     );
   }

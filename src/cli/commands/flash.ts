@@ -10,6 +10,7 @@ import { flash } from '../../stm32/flasher.js';
 import type { FlashImage } from '../../stm32/image-view.js';
 import { openTargetLink } from '../connect.js';
 import { describeFailure, UsageError } from '../failure.js';
+import { addLayoutOptions, type LayoutOptions, layoutFrom } from '../layout-options.js';
 import { hex32, parseAddress } from '../options.js';
 import { createProgressDisplay, noProgress } from '../progress.js';
 import { flashViaService, type RemoteFlashReport, remoteSummary } from '../remote/flash-remote.js';
@@ -20,7 +21,7 @@ import { onInterrupt } from '../signals.js';
 import type { TargetOptions } from '../target-options.js';
 import { addTargetOptions, logFor } from '../target-options.js';
 
-interface FlashCommandOptions extends TargetOptions {
+interface FlashCommandOptions extends TargetOptions, LayoutOptions {
   address?: number;
   verify: boolean;
   go?: boolean;
@@ -34,7 +35,7 @@ interface FlashCommandOptions extends TargetOptions {
 /** `airboot flash FILE`: check the file, enter the bootloader, erase, write, verify, start the application. */
 export function flashCommand(): Command {
   const command = addTargetOptions(
-    new Command('flash')
+    addLayoutOptions(new Command('flash'))
       .description('write a firmware file (.bin, .hex, .elf, .srec) to the chip and verify it')
       .argument('<file>', 'firmware image; the format is detected from its content')
       .option('-a, --address <address>', 'load address of a raw .bin (default 0x08000000)', parseAddress)
@@ -111,6 +112,7 @@ async function flashFile(file: string, options: FlashCommandOptions): Promise<Fl
   const log = logFor(options);
   // The file first: a file that cannot be used must never reach the chip (reference: "A trap to never copy").
   const { image, format } = await loadImage(file, options.address);
+  const layout = layoutFrom(options);
   const imageBytes = image.segments.reduce((sum, segment) => sum + segment.data.length, 0);
   if (!options.json) process.stderr.write(`${file}: ${FORMAT_NAMES[format]}, ${describeImage(image)}\n`);
 
@@ -134,6 +136,7 @@ async function flashFile(file: string, options: FlashCommandOptions): Promise<Fl
           skipUnchanged: options.skipUnchanged === true,
           eraseAll: options.eraseAll === true,
           unprotect: options.unprotect === true,
+          layout,
           onProgress: (event) => progress.update(event),
           cancel,
           log,
