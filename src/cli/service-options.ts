@@ -1,9 +1,17 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { ServiceName } from '../app/bridge.js';
 import type { RunningBridge } from '../app/node.js';
 import { JsonFileStorage } from '../platform/node/file-storage.js';
 import { MemoryStorage, OverlayStorage, SettingsStore } from '../service/settings.js';
 import { parsePort } from './options.js';
+
+/** Where `airboot bridge` keeps its settings unless --config says otherwise (XDG base directory convention). */
+export function defaultConfigFile(): string {
+  const base = process.env.XDG_CONFIG_HOME || join(homedir(), '.config');
+  return join(base, 'airboot', 'settings.json');
+}
 
 /** Options of the commands that run the service (`bridge`, `demo`). */
 export interface ServiceOptions {
@@ -22,7 +30,10 @@ export interface ServiceOptions {
 export function addServiceOptions(command: Command, defaultListen: string): Command {
   return command
     .option('--listen <address>', 'interface to listen on (0.0.0.0: every interface)', defaultListen)
-    .option('--config <file>', 'settings file (JSON); created when settings are changed')
+    .option(
+      '--config <file>',
+      `settings file (JSON), written when settings change [bridge default: ${defaultConfigFile()}]`,
+    )
     .option(
       '--http-port <port>',
       'web UI and HTTP API port, 0 = off [default: from settings, 8080]',
@@ -49,11 +60,16 @@ export function portOverrides(options: ServiceOptions): Partial<Record<ServiceNa
 }
 
 /**
- * Settings from --config (or kept in memory for this run), with `overrides` (flat name → text, from flags) on top
- * for this run only.
+ * Settings from --config, else from `defaultFile` (the bridge keeps its settings; the demo starts fresh each time),
+ * else kept in memory for this run — with `overrides` (flat name → text, from flags) on top for this run only.
  */
-export function settingsFor(options: ServiceOptions, overrides = new Map<string, string>()): SettingsStore {
-  const base = options.config ? new JsonFileStorage(options.config) : new MemoryStorage();
+export function settingsFor(
+  options: ServiceOptions,
+  overrides = new Map<string, string>(),
+  defaultFile?: string,
+): SettingsStore {
+  const file = options.config ?? defaultFile;
+  const base = file ? new JsonFileStorage(file) : new MemoryStorage();
   return new SettingsStore(overrides.size > 0 ? new OverlayStorage(base, overrides) : base);
 }
 

@@ -8,6 +8,7 @@ import { UsageError } from '../failure.js';
 import { type LineChoice, parseBaud, parseLine } from '../options.js';
 import {
   addServiceOptions,
+  defaultConfigFile,
   portOverrides,
   printPorts,
   type ServiceOptions,
@@ -66,7 +67,7 @@ async function runBridge(options: BridgeCommandOptions): Promise<void> {
       throw new UsageError(`'${options.format}' is not a UART format`, 'e.g. --format 8N1');
     overrides.set('uart.format', options.format.toUpperCase());
   }
-  const settings = settingsFor(options, overrides);
+  const settings = settingsFor(options, overrides, defaultConfigFile());
   const current = settings.settings;
   const link = await openTargetLink({
     serial: options.serial,
