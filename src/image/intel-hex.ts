@@ -1,8 +1,8 @@
 import { ImageError } from './errors.js';
 import { hex } from './hex-format.js';
-import { decodeHexPairs, LineSplitter, MAX_LINE_CHARS, showChar } from './line-splitter.js';
+import { decodeHexPairs, showChar } from './line-splitter.js';
 import type { MemoryImage } from './memory-image.js';
-import { DEFAULT_MAX_IMAGE_BYTES, SegmentBuilder } from './segment-builder.js';
+import { TextRecordParser } from './text-record-parser.js';
 
 /** Record types of the Intel Hexadecimal Object File Format Specification, Rev. A (1988). */
 const DATA = 0x00;
@@ -39,10 +39,7 @@ export interface IntelHexOptions {
  * HEX_CHECKSUM, HEX_RECORD_TYPE, HEX_LINE_TOO_LONG, HEX_AFTER_EOF, HEX_TRUNCATED (no end-of-file record), OVERLAP,
  * ADDRESS_RANGE, EMPTY. After an error the parser stays failed and rethrows it.
  */
-export class IntelHexParser {
-  private readonly lines: LineSplitter;
-  private readonly builder: SegmentBuilder;
-  private readonly record = new Uint8Array(MAX_LINE_CHARS / 2);
+export class IntelHexParser extends TextRecordParser {
   /** Base added to data record offsets (type 02: segment × 16; type 04: upper 16 bits). */
   private base = 0;
   /** Type 02 addressing wraps offsets within the 64 KiB segment; type 04 (and no extended record) does not. */
@@ -50,50 +47,24 @@ export class IntelHexParser {
   private entry: number | undefined;
   private entryLine = 0;
   private endOfFileLine = 0;
-  private failure: unknown;
-  private finished = false;
 
   constructor(options: IntelHexOptions = {}) {
-    this.builder = new SegmentBuilder(options.maxBytes ?? DEFAULT_MAX_IMAGE_BYTES);
-    this.lines = new LineSplitter(
-      (line, number, column) => this.onLine(line, number, column),
-      'HEX_LINE_TOO_LONG',
-    );
+    super('HEX', 'HEX_LINE_TOO_LONG', options.maxBytes);
   }
 
-  /** Parse the next bytes of the file. */
-  push(chunk: Uint8Array): void {
-    this.guard(() => this.lines.push(chunk));
-  }
-
-  /** The file is complete: the image, or ImageError (HEX_TRUNCATED without an end-of-file record, EMPTY without data). */
-  end(): MemoryImage {
-    return this.guard(() => {
-      this.lines.end();
-      this.finished = true;
-      if (this.endOfFileLine === 0) {
-        throw new ImageError(
-          'HEX_TRUNCATED',
-          'no end-of-file record (:00000001FF): the file is cut short; upload or copy it again',
-          { line: this.lines.currentLine },
-        );
-      }
-      return this.builder.finish(this.entry, { line: this.endOfFileLine }, 'the HEX file');
-    });
-  }
-
-  private guard<T>(work: () => T): T {
-    if (this.failure !== undefined) throw this.failure;
-    if (this.finished) throw new ImageError('PARSER_FINISHED', 'the HEX parser was already ended');
-    try {
-      return work();
-    } catch (error) {
-      this.failure = error;
-      throw error;
+  /** HEX_TRUNCATED without an end-of-file record, EMPTY without data. */
+  protected finish(): MemoryImage {
+    if (this.endOfFileLine === 0) {
+      throw new ImageError(
+        'HEX_TRUNCATED',
+        'no end-of-file record (:00000001FF): the file is cut short; upload or copy it again',
+        { line: this.lines.currentLine },
+      );
     }
+    return this.builder.finish(this.entry, { line: this.endOfFileLine }, 'the HEX file');
   }
 
-  private onLine(text: Uint8Array, line: number, column: number): void {
+  protected onLine(text: Uint8Array, line: number, column: number): void {
     if (text.length === 0) return; // blank lines are tolerated
     if (this.endOfFileLine !== 0) {
       throw new ImageError(

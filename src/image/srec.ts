@@ -1,8 +1,8 @@
 import { ImageError } from './errors.js';
 import { hex } from './hex-format.js';
-import { decodeHexPairs, LineSplitter, MAX_LINE_CHARS, showChar } from './line-splitter.js';
+import { decodeHexPairs, showChar } from './line-splitter.js';
 import type { MemoryImage } from './memory-image.js';
-import { DEFAULT_MAX_IMAGE_BYTES, SegmentBuilder } from './segment-builder.js';
+import { TextRecordParser } from './text-record-parser.js';
 
 /**
  * Motorola S-record types (as in the srec(5) manual page): what each carries and how wide its address field is.
@@ -47,51 +47,22 @@ export interface SRecordOptions {
  * Errors are ImageError with the 1-based line: SREC_SYNTAX (with column), SREC_LENGTH, SREC_CHECKSUM,
  * SREC_RECORD_TYPE, SREC_COUNT, SREC_ORDER, SREC_LINE_TOO_LONG, SREC_AFTER_END, OVERLAP, ADDRESS_RANGE, EMPTY.
  */
-export class SRecordParser {
-  private readonly lines: LineSplitter;
-  private readonly builder: SegmentBuilder;
-  private readonly record = new Uint8Array(MAX_LINE_CHARS / 2);
+export class SRecordParser extends TextRecordParser {
   private dataRecords = 0;
   private countLine = 0;
   private entry: number | undefined;
   private endLine = 0;
-  private failure: unknown;
-  private finished = false;
 
   constructor(options: SRecordOptions = {}) {
-    this.builder = new SegmentBuilder(options.maxBytes ?? DEFAULT_MAX_IMAGE_BYTES);
-    this.lines = new LineSplitter(
-      (line, number, column) => this.onLine(line, number, column),
-      'SREC_LINE_TOO_LONG',
-    );
+    super('S-record', 'SREC_LINE_TOO_LONG', options.maxBytes);
   }
 
-  /** Parse the next bytes of the file. */
-  push(chunk: Uint8Array): void {
-    this.guard(() => this.lines.push(chunk));
+  /** EMPTY when the file holds no data record. */
+  protected finish(): MemoryImage {
+    return this.builder.finish(this.entry, { line: this.lines.currentLine }, 'the S-record file');
   }
 
-  /** The file is complete: the image, or ImageError (EMPTY when it holds no data record). */
-  end(): MemoryImage {
-    return this.guard(() => {
-      this.lines.end();
-      this.finished = true;
-      return this.builder.finish(this.entry, { line: this.lines.currentLine }, 'the S-record file');
-    });
-  }
-
-  private guard<T>(work: () => T): T {
-    if (this.failure !== undefined) throw this.failure;
-    if (this.finished) throw new ImageError('PARSER_FINISHED', 'the S-record parser was already ended');
-    try {
-      return work();
-    } catch (error) {
-      this.failure = error;
-      throw error;
-    }
-  }
-
-  private onLine(text: Uint8Array, line: number, column: number): void {
+  protected onLine(text: Uint8Array, line: number, column: number): void {
     if (text.length === 0) return;
     if (this.endLine !== 0) {
       throw new ImageError('SREC_AFTER_END', `text after the termination record of line ${this.endLine}`, {
