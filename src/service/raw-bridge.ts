@@ -8,8 +8,9 @@
  * that accepts no output at all for `stallTimeoutMs` while some is pending is disconnected (a half-open or hung
  * peer); the sockets' own keep-alive finds peers that vanished while idle.
  *
- * Client input is read only as fast as the UART takes it (a window over the hub's bounded output queue, which
- * drops beyond its capacity): unread input stays in the sockets and TCP flow control holds the senders back.
+ * Client input is read only while the hub's bounded UART queue has room for it (UpstreamPump): unread input stays
+ * in the sockets and TCP flow control holds the senders back. While a flash job has the UART nothing is read, so
+ * input waits in TCP rather than filling the hub's small hold buffer.
  */
 import type {
   Listener,
@@ -20,9 +21,10 @@ import type {
   Timer,
   TimerHandle,
 } from '../io/contracts.js';
-import { bitsPerCharacter, silentLog } from '../io/contracts.js';
+import { silentLog } from '../io/contracts.js';
 import { encodeUtf8 } from '../net/encoding/utf8.js';
 import type { ClientStats, UartClient, UartHub, UartSink } from './uart-hub.js';
+import { UpstreamPump } from './upstream.js';
 
 /** The seed's raw bridge port. */
 export const RAW_BRIDGE_PORT = 1234;
@@ -45,11 +47,6 @@ export interface RawBridgeOptions {
   stallTimeoutMs?: number;
   /** Most client bytes read from a socket at once, bytes. Default 512. */
   readChunkBytes?: number;
-  /**
-   * Client bytes forwarded to the hub and not yet taken by the UART port, at most, bytes. Must not exceed the hub's
-   * `holdCapacity` (its output queue, which drops beyond). Default 1024, the hub's default.
-   */
-  upstreamWindowBytes?: number;
 }
 
 /** One connected client as the bridge sees it. */
@@ -63,25 +60,21 @@ export class RawBridgeService {
   private readonly listener: Listener;
   private readonly connections: RawConnection[] = [];
   private readonly log: Log;
-  /** Client bytes this bridge handed to the hub as 'sent', and the hub's `toUart` count they are measured from. */
-  private forwarded = 0;
-  private baseline: number;
-  private upstreamTimer: TimerHandle | undefined;
-  /** Where the next round of upstream reads starts, so no client starves the others. */
-  private nextReader = 0;
+  private readonly upstream: UpstreamPump;
   private closed = false;
   /** @internal */ readonly queueBytes: number;
   /** @internal */ readonly stallTimeoutMs: number;
-  private readonly readChunkBytes: number;
-  private readonly windowBytes: number;
 
   constructor(private readonly options: RawBridgeOptions) {
     this.log = options.log ?? silentLog;
     this.queueBytes = options.queueBytes ?? 16 * 1024;
     this.stallTimeoutMs = options.stallTimeoutMs ?? 30_000;
-    this.readChunkBytes = options.readChunkBytes ?? 512;
-    this.windowBytes = options.upstreamWindowBytes ?? 1024;
-    this.baseline = options.hub.totals.toUart;
+    this.upstream = new UpstreamPump({
+      hub: options.hub,
+      sources: this.connections,
+      readChunkBytes: options.readChunkBytes ?? 512,
+      duringFlash: 'wait',
+    });
     this.listener = options.listen({
       port: options.port ?? RAW_BRIDGE_PORT,
       host: options.host,
@@ -106,8 +99,7 @@ export class RawBridgeService {
     this.closed = true;
     this.listener.close();
     for (const connection of [...this.connections]) connection.drop('bridge closing');
-    if (this.upstreamTimer !== undefined) this.options.timer.clear(this.upstreamTimer);
-    this.upstreamTimer = undefined;
+    this.upstream.close();
   }
 
   private acceptAll(): void {
@@ -133,54 +125,7 @@ export class RawBridgeService {
 
   /** @internal Read client input while the hub has room for it, round-robin over the clients. */
   pumpUpstream(): void {
-    if (this.closed) return;
-    let room = this.upstreamRoom();
-    let moved = true;
-    while (moved && room > 0) {
-      moved = false;
-      const count = this.connections.length;
-      for (let turn = 0; turn < count && room > 0; turn++) {
-        const connection = this.connections[(this.nextReader + turn) % count]!;
-        const { read, sent } = connection.forwardInput(Math.min(this.readChunkBytes, room));
-        if (read > 0) moved = true;
-        this.forwarded += sent;
-        room = this.upstreamRoom();
-      }
-      this.nextReader = count > 0 ? (this.nextReader + 1) % count : 0;
-    }
-    if (this.upstreamTimer === undefined && this.connections.some((connection) => connection.inputWaiting)) {
-      // The hub has no "writable" event: look again once the UART has had time to send half the window.
-      this.upstreamTimer = this.options.timer.set(
-        () => {
-          this.upstreamTimer = undefined;
-          this.pumpUpstream();
-        },
-        Math.max(1, this.windowBytes / 2 / this.bytesPerMs()),
-      );
-    }
-  }
-
-  /**
-   * Client bytes the hub can take now without dropping: the window less what this bridge forwarded that the UART
-   * has not yet accepted (`hub.totals.toUart` counts what the port took). Bytes other services forwarded also move
-   * that counter; the estimate then never goes below zero. None while a flash job has the UART: input waits in
-   * the sockets (TCP holds the senders) instead of filling the hub's small hold buffer.
-   */
-  private upstreamRoom(): number {
-    const hub = this.options.hub;
-    if (hub.takenFor !== undefined) return 0;
-    let pending = this.forwarded - (hub.totals.toUart - this.baseline);
-    if (pending < 0) {
-      this.baseline = hub.totals.toUart - this.forwarded;
-      pending = 0;
-    }
-    return this.windowBytes - pending;
-  }
-
-  /** The UART's character rate now, bytes per ms. */
-  private bytesPerMs(): number {
-    const settings = this.options.hub.settings;
-    return settings.baud / bitsPerCharacter(settings) / 1000;
+    this.upstream.pump();
   }
 }
 
@@ -252,15 +197,15 @@ class RawConnection implements UartSink {
     this.send(encodeUtf8(text));
   }
 
-  /** Read up to `max` client bytes and hand them to the hub; how many were read, and how many the hub sent on. */
-  forwardInput(max: number): { read: number; sent: number } {
-    if (!this.inputWaiting || this.closed || !this.socket || !this.client) return { read: 0, sent: 0 };
+  /** Read up to `max` client bytes and hand them to the hub; how many were read. */
+  forwardInput(max: number): { read: number } {
+    if (!this.inputWaiting || this.closed || !this.socket || !this.client) return { read: 0 };
     const bytes = this.socket.read(max);
     if (!bytes || bytes.length < max) this.inputWaiting = false;
-    if (!bytes || bytes.length === 0) return { read: 0, sent: 0 };
+    if (!bytes || bytes.length === 0) return { read: 0 };
     // 'refused' (another client owns input under 'exclusive') is counted by the hub; those bytes are gone.
-    const outcome = this.client.write(bytes);
-    return { read: bytes.length, sent: outcome === 'sent' ? bytes.length : 0 };
+    this.client.write(bytes);
+    return { read: bytes.length };
   }
 
   drop(reason: string): void {

@@ -8,18 +8,22 @@
  *
  * Like the raw bridge, every session is a client of the shared UartHub: it receives all UART output into a
  * bounded queue (drops counted, a client that takes nothing for `stallTimeoutMs` is disconnected), and its input
- * is read only as fast as the UART takes it, so TCP flow control holds a fast sender back.
+ * is read only while the hub's bounded UART queue has room (UpstreamPump), so TCP flow control holds a fast sender
+ * back.
  *
  * Flash-job notices are off by default here: a program, not a person, reads an RFC 2217 port, and text in the
  * data would be taken for the target's output. While a flash job holds the UART, setting changes and DTR/RTS
- * are refused (answered with the values in effect) and input waits in the socket.
+ * are refused (answered with the values in effect). Unlike the raw bridge, input is still read then, up to the
+ * hub's hold buffer, because it carries the clients' port commands and they wait for answers (pyserial gives up
+ * after seconds); data beyond the hold buffer waits in the socket.
  */
-import type { Digital, Listener, ListenerProvider, Log, Timer, TimerHandle } from '../io/contracts.js';
-import { bitsPerCharacter, silentLog } from '../io/contracts.js';
+import type { Digital, Listener, ListenerProvider, Log, Timer } from '../io/contracts.js';
+import { silentLog } from '../io/contracts.js';
 import { type LineMapping, STM32LOADER_LINES, TargetLines } from './rfc2217-lines.js';
 import { Rfc2217Port } from './rfc2217-port.js';
 import { Rfc2217Session, type SessionContext } from './rfc2217-session.js';
 import type { ClientStats, UartHub } from './uart-hub.js';
+import { UpstreamPump } from './upstream.js';
 
 /** The IANA port of the Telnet COM port control option's servers, as ser2net and pyserial use it. */
 export const RFC2217_PORT = 2217;
@@ -48,11 +52,6 @@ export interface Rfc2217ServiceOptions {
   stallTimeoutMs?: number;
   /** Most bytes read from a client socket at once, bytes. Default 512. */
   readChunkBytes?: number;
-  /**
-   * Client bytes forwarded to the hub and not yet taken by the UART port, at most, bytes. Must not exceed the hub's
-   * `holdCapacity` (its output queue, which drops beyond). Default 1024, the hub's default.
-   */
-  upstreamWindowBytes?: number;
   /** Put the hub's flash-job notices into the data stream. Default false (a program reads this port). */
   notices?: boolean;
   /** Answer to a client's SIGNATURE request (RFC 2217 §2). Default 'airboot'. */
@@ -80,23 +79,18 @@ export class Rfc2217Service {
   private readonly sessions: Rfc2217Session[] = [];
   private readonly context: SessionContext;
   private readonly log: Log;
-  private readonly readChunkBytes: number;
-  private readonly windowBytes: number;
-  /** Client bytes this service handed to the hub as 'sent', and the hub's `toUart` count they are measured from. */
-  private forwarded = 0;
-  private baseline: number;
-  /** Data bytes the hub held back for this service's clients since a flash job took the UART. */
-  private heldDuringLease = 0;
-  private upstreamTimer: TimerHandle | undefined;
-  /** Where the next round of upstream reads starts, so no client starves the others. */
-  private nextReader = 0;
+  private readonly upstream: UpstreamPump;
   private closed = false;
 
   constructor(private readonly options: Rfc2217ServiceOptions) {
     this.log = options.log ?? silentLog;
-    this.readChunkBytes = options.readChunkBytes ?? 512;
-    this.windowBytes = options.upstreamWindowBytes ?? 1024;
-    this.baseline = options.hub.totals.toUart;
+    // Wire bytes read never decode to more data bytes, so a read within the hub's room never overflows it.
+    this.upstream = new UpstreamPump({
+      hub: options.hub,
+      sources: this.sessions,
+      readChunkBytes: options.readChunkBytes ?? 512,
+      duringFlash: 'hold',
+    });
     this.lines = new TargetLines({
       mapping: options.lines ?? STM32LOADER_LINES,
       boot0: options.boot0,
@@ -112,7 +106,7 @@ export class Rfc2217Service {
       notices: options.notices ?? false,
       signature: options.signature ?? 'airboot',
       forget: (session) => this.forget(session),
-      pumpUpstream: () => this.pumpUpstream(),
+      pumpUpstream: () => this.upstream.pump(),
     };
     this.listener = options.listen({
       port: options.port ?? RFC2217_PORT,
@@ -150,8 +144,7 @@ export class Rfc2217Service {
     this.closed = true;
     this.listener.close();
     for (const session of [...this.sessions]) session.drop('service closing');
-    if (this.upstreamTimer !== undefined) this.options.timer.clear(this.upstreamTimer);
-    this.upstreamTimer = undefined;
+    this.upstream.close();
   }
 
   private acceptAll(): void {
@@ -178,59 +171,5 @@ export class Rfc2217Service {
         this.lines.release();
       }
     }
-  }
-
-  /** Read client input while the hub has room for it, round-robin over the clients. */
-  private pumpUpstream(): void {
-    if (this.closed) return;
-    let room = this.upstreamRoom();
-    let moved = true;
-    while (moved && room > 0) {
-      moved = false;
-      const count = this.sessions.length;
-      for (let turn = 0; turn < count && room > 0; turn++) {
-        const session = this.sessions[(this.nextReader + turn) % count]!;
-        const { read, sent, held } = session.forwardInput(Math.min(this.readChunkBytes, room));
-        if (read > 0) moved = true;
-        this.forwarded += sent;
-        this.heldDuringLease += held;
-        room = this.upstreamRoom();
-      }
-      this.nextReader = count > 0 ? (this.nextReader + 1) % count : 0;
-    }
-    if (this.upstreamTimer === undefined && this.sessions.some((session) => session.inputWaiting)) {
-      // The hub has no "writable" event: look again once the UART has had time to send half the window.
-      this.upstreamTimer = this.options.timer.set(
-        () => {
-          this.upstreamTimer = undefined;
-          this.pumpUpstream();
-        },
-        Math.max(1, this.windowBytes / 2 / this.bytesPerMs()),
-      );
-    }
-  }
-
-  /**
-   * Client bytes the hub can take now without dropping: the window less what this service forwarded that the UART
-   * has not yet accepted (`hub.totals.toUart` counts what the port took). While a flash job has the UART, the
-   * window less what the hub is holding back for these clients: unlike the raw bridge, input is still read then,
-   * because it carries the clients' port commands and they wait for answers (pyserial gives up after seconds).
-   */
-  private upstreamRoom(): number {
-    const hub = this.options.hub;
-    if (hub.takenFor !== undefined) return this.windowBytes - this.heldDuringLease;
-    this.heldDuringLease = 0;
-    let pending = this.forwarded - (hub.totals.toUart - this.baseline);
-    if (pending < 0) {
-      this.baseline = hub.totals.toUart - this.forwarded;
-      pending = 0;
-    }
-    return this.windowBytes - pending;
-  }
-
-  /** The UART's character rate now, bytes per ms. */
-  private bytesPerMs(): number {
-    const settings = this.options.hub.settings;
-    return settings.baud / bitsPerCharacter(settings) / 1000;
   }
 }

@@ -56,9 +56,6 @@ export class Rfc2217Session implements UartSink {
   private readonly comPort: ComPortServer;
   /** 'due': COM-PORT-OPTION just turned on, the first NOTIFY-MODEMSTATE goes out after the answer (DO/WILL). */
   private modemState: 'none' | 'due' | 'sent' = 'none';
-  /** Data bytes the decoder handed to the hub during the current push: sent to the UART, or held (flash job). */
-  private sentNow = 0;
-  private heldNow = 0;
 
   constructor(private readonly context: SessionContext) {
     const { log } = context;
@@ -159,18 +156,16 @@ export class Rfc2217Session implements UartSink {
   }
 
   /**
-   * Read up to `max` bytes from the client and decode them: how many were read, and how many data bytes the hub
-   * sent on to the UART or held back (a flash job has the UART).
+   * Read up to `max` bytes from the client and decode them (data to the hub, commands answered): how many were
+   * read. The data decoded is never more than the bytes read (IAC IAC is one data byte).
    */
-  forwardInput(max: number): { read: number; sent: number; held: number } {
-    if (!this.inputWaiting || this.closed || !this.socket) return { read: 0, sent: 0, held: 0 };
+  forwardInput(max: number): { read: number } {
+    if (!this.inputWaiting || this.closed || !this.socket) return { read: 0 };
     const bytes = this.socket.read(max);
     if (!bytes || bytes.length < max) this.inputWaiting = false;
-    if (!bytes || bytes.length === 0) return { read: 0, sent: 0, held: 0 };
-    this.sentNow = 0;
-    this.heldNow = 0;
+    if (!bytes || bytes.length === 0) return { read: 0 };
     this.decoder.push(bytes);
-    return { read: bytes.length, sent: this.sentNow, held: this.heldNow };
+    return { read: bytes.length };
   }
 
   drop(reason: string): void {
@@ -192,9 +187,7 @@ export class Rfc2217Session implements UartSink {
 
   private fromClient(chunk: Uint8Array): void {
     // 'refused' (another client owns input under 'exclusive', or the hold buffer is full) is counted by the hub.
-    const outcome = this.client?.write(chunk);
-    if (outcome === 'sent') this.sentNow += chunk.length;
-    else if (outcome === 'held') this.heldNow += chunk.length;
+    this.client?.write(chunk);
   }
 
   private reply(bytes: Uint8Array | undefined): void {

@@ -104,6 +104,8 @@ export class UartHub {
   /** UART input not yet accepted by the port (it would block); bounded by `holdCapacity`. */
   private pendingOut: Uint8Array[] = [];
   private pendingOutBytes = 0;
+  /** Told when room frees up in the UART queue or the hold buffer (see `onWritable`); one per service. */
+  private writableListeners: (() => void)[] = [];
   readonly totals = { fromUart: 0, toUart: 0 };
   policy: WritePolicy;
   notices: boolean;
@@ -126,7 +128,10 @@ export class UartHub {
     this.serial = this.options.provider({
       ...this.settingsNow,
       onReadable: () => this.pull(),
-      onWritable: () => this.flushOut(),
+      onWritable: () => {
+        this.flushOut();
+        this.tellWritable();
+      },
       onError: (error) => this.log('error', `UART failed: ${error.message}`),
     });
   }
@@ -188,6 +193,7 @@ export class UartHub {
     if (transmit) {
       this.pendingOut = [];
       this.pendingOutBytes = 0;
+      this.tellWritable();
     }
   }
 
@@ -204,6 +210,7 @@ export class UartHub {
     this.pendingOut = [];
     this.pendingOutBytes = 0;
     this.announce(`\r\n[airboot: ${purpose} started; serial paused]\r\n`);
+    this.tellWritable();
     let released = false;
     return {
       provider: this.options.provider,
@@ -219,6 +226,7 @@ export class UartHub {
         this.held = [];
         this.heldBytes = 0;
         for (const bytes of held) this.send(bytes);
+        this.tellWritable();
       },
     };
   }
@@ -253,6 +261,23 @@ export class UartHub {
   /** Bytes the UART output queue can still take; a client should not send more than this at once. */
   get writableBytes(): number {
     return this.lease ? this.holdCapacity - this.heldBytes : this.holdCapacity - this.pendingOutBytes;
+  }
+
+  /**
+   * Call `listener` whenever room may have freed up for client input (`writableBytes`): the port took queued bytes,
+   * a flash job took or returned the UART, or the output queue was purged. A service that stopped reading its
+   * sockets for want of room reads again then. Returns the function that unsubscribes.
+   */
+  onWritable(listener: () => void): () => void {
+    this.writableListeners.push(listener);
+    return () => {
+      this.writableListeners = this.writableListeners.filter((each) => each !== listener);
+    };
+  }
+
+  private tellWritable(): void {
+    if (this.writableBytes <= 0) return;
+    for (const listener of [...this.writableListeners]) listener();
   }
 
   /** Queue bytes for the UART; false (nothing queued) when the bounded queue cannot take them all. */

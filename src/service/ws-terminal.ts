@@ -6,14 +6,19 @@
  * A slow browser never stalls the UART: output waits in this terminal's bounded queue, and when that is full the
  * oldest bytes are dropped and counted in the hub's stats (`droppedBytes`). The queue is ours rather than the
  * connection's so that what is dropped is counted in UART bytes, not frames; the connection is handed one frame at
- * a time. Input the UART cannot take yet waits in a bounded queue too; beyond it, it is refused and counted.
+ * a time.
+ *
+ * Browser input is never thrown away for speed: it streams from the connection to the hub only as far as the hub's
+ * bounded UART queue has room (`hub.writableBytes`). With no room the connection stops reading its socket, so TCP's
+ * window holds the browser back however much it sends; a message larger than the room goes on in pieces as the
+ * UART frees it. Input is refused (and counted by the hub) only when another client owns input ('exclusive').
  */
 import type { Log, Timer, TimerHandle } from '../io/contracts.js';
-import { bitsPerCharacter, silentLog } from '../io/contracts.js';
-import { encodeUtf8 } from '../net/encoding/utf8.js';
+import { silentLog } from '../io/contracts.js';
 import type { RouteHandler } from '../net/http/router.js';
 import type { ServerResponse } from '../net/http/server-response.js';
 import type { WebSocketConnection } from '../net/websocket/connection.js';
+import { WS_MAX_MESSAGE_BYTES } from '../net/websocket/frame-parser.js';
 import type { UartClient, UartHub, UartSink } from './uart-hub.js';
 
 /** "Try Again Later" (IANA WebSocket close code registry, RFC 6455 §11.7): the hub has no free client slot. */
@@ -29,9 +34,10 @@ export interface SerialTerminalOptions {
   frameBytes?: number;
   /** Notices held at most while the browser does not keep up. Default 4. */
   maxNotices?: number;
-  /** Browser input held while the UART cannot take it, bytes; beyond it input is refused. Default 4096. */
-  inputBytes?: number;
-  /** Largest message accepted from the browser, bytes (close 1009 above). Default 4096. */
+  /**
+   * Largest message accepted from the browser, bytes (close 1009 above). A message streams to the UART as room
+   * frees and is never held whole, so this bounds no buffer; a device may still pass less. Default 64 KiB.
+   */
   maxMessageBytes?: number;
   /** Milliseconds of silence before the connection pings the browser. Default 30000. */
   pingIntervalMs?: number;
@@ -57,13 +63,16 @@ export function openSerialTerminal(
   const ws = response.upgradeWebSocket({
     timer: options.timer,
     log: options.log,
-    maxMessageBytes: options.maxMessageBytes ?? 4096,
+    maxMessageBytes: options.maxMessageBytes ?? WS_MAX_MESSAGE_BYTES,
     pingIntervalMs: options.pingIntervalMs ?? 30000,
     // One frame at a time (see the file comment): a limit of 1 byte makes any unsent rest count as "full", so the
     // connection reports onDrain exactly when it can take the next frame.
     maxQueuedBytes: 1,
     overflow: 'drop-newest',
-    onMessage: (data) => terminal.fromBrowser(typeof data === 'string' ? encodeUtf8(data) : data),
+    // Streamed: text and binary alike go to the UART as their bytes. A text message's bytes are checked UTF-8 as
+    // they pass; one that turns out malformed closes the connection (1007) after its valid part went on.
+    onData: (chunk) => terminal.fromBrowser(chunk),
+    inputRoom: () => terminal.inputRoom(),
     onDrain: () => terminal.drained(),
     onClose: () => terminal.closed(),
   });
@@ -79,14 +88,12 @@ export class SerialTerminal implements UartSink {
   private readonly queueBytes: number;
   private readonly frameBytes: number;
   private readonly maxNotices: number;
-  private readonly inputBytes: number;
   /** UART output (bytes) and notices (strings) in arrival order. */
   private outgoing: Outgoing[] = [];
   private outgoingBytes = 0;
   private outgoingNotices = 0;
-  private incoming: Uint8Array[] = [];
-  private incomingBytes = 0;
-  private inputTimer: TimerHandle | undefined;
+  /** Ends the subscription to the hub's "room again" event. */
+  private unsubscribe: (() => void) | undefined;
   private retryTimer: TimerHandle | undefined;
   private ended = false;
   private awaitingDrain = false;
@@ -96,7 +103,6 @@ export class SerialTerminal implements UartSink {
     this.queueBytes = options.queueBytes ?? 8192;
     this.frameBytes = options.frameBytes ?? 1024;
     this.maxNotices = options.maxNotices ?? 4;
-    this.inputBytes = options.inputBytes ?? 4096;
   }
 
   /** The hub's counters for this terminal (undefined before it is attached or after it left). */
@@ -120,6 +126,8 @@ export class SerialTerminal implements UartSink {
       return false;
     }
     this.client = attached;
+    // Input held for want of room in the UART queue is read again as soon as the port takes some of it.
+    this.unsubscribe = this.options.hub.onWritable(() => this.roomFreed());
     return true;
   }
 
@@ -175,17 +183,23 @@ export class SerialTerminal implements UartSink {
     this.flush();
   }
 
-  /** @internal A message from the browser: its bytes go to the UART. */
+  /**
+   * @internal How many more browser bytes the hub can take now. The connection gives `fromBrowser` no more than
+   * this; at 0 it stops reading its socket until the hub says the UART took some of its queue. While a flash job
+   * has the UART this is the room in the hub's hold buffer: typing meanwhile reaches the application after it.
+   * Unlimited when the bytes have nowhere to go (not attached, or gone): they are discarded as they come.
+   */
+  inputRoom(): number {
+    if (!this.client || this.ended) return Number.POSITIVE_INFINITY;
+    return this.options.hub.writableBytes;
+  }
+
+  /** @internal Message bytes from the browser, within the room `inputRoom` gave: they go to the UART. */
   fromBrowser(bytes: Uint8Array): void {
     const client = this.client;
     if (!client || this.ended || bytes.length === 0) return;
-    if (this.incomingBytes + bytes.length > this.inputBytes) {
-      client.stats.refusedBytes += bytes.length;
-      return;
-    }
-    this.incoming.push(bytes);
-    this.incomingBytes += bytes.length;
-    this.forwardInput();
+    // 'refused' (another client owns input under 'exclusive') is counted by the hub.
+    client.write(bytes);
   }
 
   /** @internal The connection is over: leave the hub. */
@@ -193,45 +207,18 @@ export class SerialTerminal implements UartSink {
     this.ended = true;
     this.outgoing = [];
     this.outgoingBytes = 0;
-    this.incoming = [];
-    this.incomingBytes = 0;
-    for (const handle of [this.inputTimer, this.retryTimer]) {
-      if (handle !== undefined) this.options.timer.clear(handle);
-    }
-    this.inputTimer = undefined;
+    if (this.retryTimer !== undefined) this.options.timer.clear(this.retryTimer);
     this.retryTimer = undefined;
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
     this.client?.detach();
     this.client = undefined;
   }
 
-  /** Hand browser input to the hub as far as its bounded UART queue has room; wait for the UART otherwise. */
-  private forwardInput(): void {
-    const client = this.client;
-    if (!client) return;
-    const hub = this.options.hub;
-    while (this.incoming.length > 0) {
-      const room = hub.writableBytes;
-      if (room <= 0) break;
-      const head = this.incoming[0]!;
-      const piece = head.length <= room ? head : head.subarray(0, room);
-      if (piece === head) this.incoming.shift();
-      else this.incoming[0] = head.subarray(room);
-      this.incomingBytes -= piece.length;
-      // 'refused' (another client owns input under 'exclusive') is counted by the hub.
-      client.write(piece);
-    }
-    if (this.incoming.length > 0 && this.inputTimer === undefined) {
-      // The hub has no "writable" event: look again when the UART has had time to send some of its queue.
-      const settings = hub.settings;
-      const bytesPerMs = settings.baud / bitsPerCharacter(settings) / 1000;
-      this.inputTimer = this.options.timer.set(
-        () => {
-          this.inputTimer = undefined;
-          this.forwardInput();
-        },
-        Math.max(1, 256 / bytesPerMs),
-      );
-    }
+  /** The hub has room for client input again: read on if the connection held input back. */
+  private roomFreed(): void {
+    if (this.ended || !this.ws?.inputPaused) return;
+    this.ws.resumeInput();
   }
 
   /** Up to `frameBytes` of queued UART output, joined into one frame. */

@@ -342,6 +342,7 @@ class HttpConnection implements ResponseHost {
         writer: this.writer,
         close: () => this.closeWhenFlushed(),
         destroy: () => this.closeNow(),
+        resume: () => this.pump(),
         remoteAddress: socket.remoteAddress,
       },
       options,
@@ -536,6 +537,8 @@ class HttpConnection implements ResponseHost {
       this.pumping = false;
     }
     if (this.peerEnded && this.state === 'http' && !this.exchange) this.closeWhenFlushed();
+    // The peer finished sending while its WebSocket input was held: now that all of it is read, the stream is over.
+    if (this.peerEnded && this.state === 'upgraded' && this.input === undefined) this.closeNow();
   }
 
   private pumpHttp(): void {
@@ -562,14 +565,23 @@ class HttpConnection implements ResponseHost {
     }
   }
 
+  /**
+   * Hand socket bytes to the WebSocket while it takes them. When it takes less than all (its application has no
+   * room) the rest waits in `input` (at most readChunkBytes) and the socket is not read until the WebSocket asks
+   * to resume or more bytes arrive: unread, they hold the peer back through TCP's window.
+   */
   private pumpWebSocket(): void {
     const webSocket = this.webSocket!;
     for (;;) {
       const bytes = this.input ?? this.socket!.read(this.server.readChunkBytes);
       this.input = undefined;
       if (!bytes || bytes.length === 0) return;
-      webSocket.receive(bytes);
+      const taken = webSocket.receive(bytes);
       if (this.state !== 'upgraded') return;
+      if (taken < bytes.length) {
+        this.input = bytes.subarray(taken);
+        return;
+      }
     }
   }
 
@@ -597,9 +609,9 @@ class HttpConnection implements ResponseHost {
     this.peerEnded = true;
     // Take what is still in the socket (it may complete a request), then close: the contract has no half-close,
     // so nothing more reaches the client. A request cut off here is aborted: a truncated upload never reaches
-    // the flash.
+    // the flash. WebSocket input held for lack of room is still read, as room frees; pump() closes after it.
     if (this.state === 'http' || this.state === 'upgraded') this.pump();
-    this.closeNow();
+    if (this.state !== 'upgraded') this.closeNow();
   }
 
   private fail(error: Error): void {

@@ -3,6 +3,10 @@
  * handed over: messages in (collected up to a bound, or streamed), messages out through a bounded queue with a
  * drop policy, pings answered, pings sent to find half-open peers, the closing handshake, and protocol errors
  * answered with the parser's close code.
+ *
+ * Input has flow control when the application asks for it (`inputRoom`): the connection hands the parser no more
+ * bytes than the application can take, and when it can take none the bytes stay in the socket, so TCP's window
+ * holds the peer back (RFC 9293 §3.8.6) instead of a queue here growing or input being thrown away.
  */
 import type { Log, Timer, TimerHandle } from '../../io/contracts.js';
 import { silentLog } from '../../io/contracts.js';
@@ -20,6 +24,8 @@ export interface WebSocketTransport {
   close(): void;
   /** Close the TCP connection now, dropping queued output. */
   destroy(): void;
+  /** Read the socket again: input had stopped for lack of room (`WebSocketConnection.receive` took less than all). */
+  resume(): void;
   readonly remoteAddress: string;
 }
 
@@ -59,6 +65,14 @@ export interface WebSocketConnectionOptions {
   onError?(error: WsError): void;
   /** The output queue went below its limit after being full. */
   onDrain?(): void;
+  /**
+   * Flow control of input: how many more message bytes the application can take now. While the connection is
+   * open it feeds the parser at most this many bytes at a time (frame headers count too, so `onData` or
+   * `onMessage` never get more than the room given), and at 0 it takes no more bytes from the socket until the
+   * application calls `resumeInput()` (or more bytes arrive and the room is asked again). Meanwhile pings and the
+   * close frame wait unread behind the data, as TCP orders them. Absent: no limit.
+   */
+  inputRoom?(): number;
 }
 
 type State = 'open' | 'closing' | 'closed';
@@ -86,6 +100,8 @@ export class WebSocketConnection {
   private wasFull = false;
   private dropped = 0;
   private droppedByteCount = 0;
+  /** The last receive() stopped for lack of room: bytes wait in the transport. */
+  private held = false;
 
   constructor(
     private readonly transport: WebSocketTransport,
@@ -127,6 +143,11 @@ export class WebSocketConnection {
   /** Output bytes waiting to be sent. */
   get bufferedBytes(): number {
     return this.transport.writer.queued;
+  }
+
+  /** Whether input is held back: the application had no room, and unread bytes wait in the socket. */
+  get inputPaused(): boolean {
+    return this.held;
   }
 
   /** Messages dropped by the overflow policy. */
@@ -189,6 +210,8 @@ export class WebSocketConnection {
       () => this.terminate(CloseCode.Abnormal, 'no close frame from the peer'),
       this.closeTimeoutMs,
     );
+    // Input no longer waits for the application's room: read on to find the peer's close frame.
+    if (this.held) this.transport.resume();
   }
 
   /** Drop the connection without a closing handshake; `onClose` gets `code`. */
@@ -200,19 +223,47 @@ export class WebSocketConnection {
 
   // Called by the owner of the TCP connection.
 
-  /** Bytes received on the TCP connection. */
-  receive(bytes: Uint8Array): void {
-    if (this.state === 'closed') return;
-    this.lastHeard = this.timer.now();
-    this.awaitingPong = false;
+  /**
+   * Bytes received on the TCP connection. Returns how many were taken: fewer than all when the application has
+   * no room (`inputRoom`); the transport keeps the rest, stops reading the socket, and offers them again on
+   * `resume()` or when more bytes arrive. Bytes after the peer's close frame or a protocol error are taken and
+   * ignored.
+   */
+  receive(bytes: Uint8Array): number {
+    this.held = false;
+    if (this.state === 'closed') return bytes.length;
+    let at = 0;
     try {
-      this.parser.push(bytes);
+      while (at < bytes.length && (this.state as State) !== 'closed') {
+        const room = this.roomForInput();
+        if (room <= 0) {
+          this.held = true;
+          break;
+        }
+        const piece = room >= bytes.length - at ? bytes.subarray(at) : bytes.subarray(at, at + room);
+        const taken = this.parser.push(piece);
+        at += piece.length;
+        // The parser stops at a close frame or an error: what follows is not the application's (RFC 6455 §5.5.1).
+        if (taken < piece.length) at = bytes.length;
+      }
     } catch (error) {
       // A callback of ours (the application's) threw: RFC 6455 §7.4.1 1011, the server cannot go on.
       this.log('error', `ws: ${this.remoteAddress}: message handler failed: ${(error as Error).message}`);
       if ((this.state as State) !== 'closed')
         this.failWith(CloseCode.InternalError, 'message handler failed');
+      return bytes.length;
     }
+    if (at > 0) {
+      this.lastHeard = this.timer.now();
+      this.awaitingPong = false;
+    }
+    return (this.state as State) === 'closed' ? bytes.length : at;
+  }
+
+  /** The application has room for input again: have the transport offer what waits in the socket. */
+  resumeInput(): void {
+    if (this.state === 'closed' || !this.held) return;
+    this.transport.resume();
   }
 
   /** The TCP connection took queued output. */
@@ -231,6 +282,13 @@ export class WebSocketConnection {
   }
 
   // Internals
+
+  /** Bytes the parser may have now: the application's room while open; after our close frame, no limit. */
+  private roomForInput(): number {
+    const room = this.options.inputRoom;
+    if (!room || this.state !== 'open') return Number.POSITIVE_INFINITY;
+    return room();
+  }
 
   private fits(length: number): boolean {
     const writer = this.transport.writer;
@@ -350,6 +408,12 @@ export class WebSocketConnection {
     this.pingTimer = undefined;
     if (this.state !== 'open') return;
     const silent = this.timer.now() - this.lastHeard;
+    // While input is held the peer's bytes (a pong among them) wait unread behind data we cannot take yet:
+    // silence proves nothing then. TCP keep-alive still finds a peer that vanished.
+    if (this.held) {
+      this.armPing(this.pingIntervalMs);
+      return;
+    }
     if (silent < this.pingIntervalMs) {
       this.armPing(this.pingIntervalMs - silent);
       return;
@@ -359,7 +423,7 @@ export class WebSocketConnection {
     this.pingTimer = this.timer.set(() => {
       this.pingTimer = undefined;
       if (this.state !== 'open') return;
-      if (this.awaitingPong) {
+      if (this.awaitingPong && !this.held) {
         this.log('info', `ws: ${this.remoteAddress}: no answer to a ping in ${this.pongTimeoutMs} ms`);
         this.terminate(CloseCode.Abnormal, 'no pong');
         return;

@@ -117,3 +117,43 @@ test('UartHub: input beyond the UART queue is refused and counted, never reporte
   equal(r.hub.clients[0]!.refusedBytes, 1);
   equal(r.hub.writableBytes, 0);
 });
+
+test('UartHub: onWritable tells its listeners when the port takes queued bytes, and on lease, release and purge', async () => {
+  const r = rig({ holdCapacity: 8 });
+  const a = r.attach('a');
+  const seen: number[] = [];
+  const unsubscribe = r.hub.onWritable(() => seen.push(r.hub.writableBytes));
+  // The cable takes 4 bytes; the hub queues the other 4 and has room for 4 more.
+  r.link.options.txCapacity = 4;
+  equal(a.client.write(encodeUtf8('abcdefgh')), 'sent');
+  equal(r.hub.writableBytes, 4);
+  deepEqual(seen, [], 'no event while nothing left the queue');
+  await r.clock.advance(1);
+  equal(r.targetRx.join(''), 'abcdefgh');
+  ok(seen.length > 0, 'the port taking the queued bytes is told');
+  equal(seen[seen.length - 1], 8, 'by the last event the queue is empty');
+  ok(
+    seen.every((room) => room > 0),
+    'listeners are told only when there is room',
+  );
+
+  seen.length = 0;
+  const lease = r.hub.acquire('flash');
+  deepEqual(seen, [8], 'taking the UART frees the hold buffer for input');
+  equal(a.client.write(encodeUtf8('12345678')), 'held');
+  lease.release();
+  deepEqual(seen, [8, 4], 'release sent the held bytes on and tells the room left');
+
+  await r.clock.advance(1);
+  equal(r.targetRx.join(''), 'abcdefgh12345678');
+  seen.length = 0;
+  r.link.options.txCapacity = 0;
+  equal(a.client.write(encodeUtf8('xyz')), 'sent');
+  equal(r.hub.writableBytes, 5);
+  r.hub.purge(false, true);
+  deepEqual(seen, [8], 'purging the transmit queue frees its room');
+
+  unsubscribe();
+  r.hub.acquire('again').release();
+  deepEqual(seen, [8], 'no events after unsubscribing');
+});
