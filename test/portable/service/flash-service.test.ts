@@ -1,36 +1,16 @@
 import { MemoryImage } from '../../../src/image/memory-image.js';
 import { UART_8N1 } from '../../../src/io/contracts.js';
-import { SerialLink } from '../../../src/io/serial-link.js';
-import { VirtualClock } from '../../../src/io/virtual-clock.js';
 import { decodeUtf8, encodeUtf8 } from '../../../src/net/encoding/utf8.js';
 import { BusyError, FlashService } from '../../../src/service/flash-service.js';
-import { TargetControl } from '../../../src/service/target.js';
-import { type UartClient, UartHub } from '../../../src/service/uart-hub.js';
-import { hostOutput, SimulatedStm32 } from '../../../src/sim/stm32-sim.js';
+import type { UartClient } from '../../../src/service/uart-hub.js';
 import { FLASH_BASE } from '../../../src/stm32/chips.js';
 import { bytesEqual, deepEqual, equal, match, ok, throws } from '../assert.js';
 import { test } from '../harness.js';
+import { simRig } from './bridge-rig.js';
 
-/** A blue pill wired as on the bench: UART to the hub, BOOT0 and NRST to the target control lines. */
+/** The bench blue pill (bridge-rig) with a FlashService and one raw client that records output and notices. */
 function rig() {
-  const clock = new VirtualClock();
-  const link = new SerialLink(clock, { timing: true });
-  const chip = new SimulatedStm32({
-    model: 'F103C8',
-    timer: clock,
-    serial: link.b,
-    timing: true,
-    start: 'pins',
-    autobaud: () => link.settings('a')?.baud,
-  });
-  chip.powerOn();
-  const hub = new UartHub({ provider: link.a, settings: UART_8N1, timer: clock });
-  hub.open();
-  const target = new TargetControl({
-    boot0: hostOutput(chip.boot0),
-    nrst: hostOutput(chip.nrst),
-    timer: clock,
-  });
+  const { clock, chip, hub, target } = simRig();
   const service = new FlashService({ hub, target, timer: clock });
   const received: string[] = [];
   const notices: string[] = [];
@@ -38,7 +18,7 @@ function rig() {
     deliver: (bytes) => received.push(decodeUtf8(bytes)),
     notice: (text) => notices.push(text),
   }) as UartClient;
-  return { clock, link, chip, hub, service, client, received, notices };
+  return { clock, chip, hub, service, client, received, notices };
 }
 
 /** A small firmware: a vector table (SP in RAM, reset handler in flash) then a recognisable pattern. */
@@ -67,7 +47,10 @@ test('FlashService: a job takes the UART, flashes and verifies, and hands the ch
   match(r.notices[0]!, /flash job 1 started/);
   match(r.notices[1]!, /finished; serial resumed at 115200 8N1/);
   await r.clock.advance(100);
-  match(r.received.join(''), /flash CRC 0x[0-9A-F]{8}/i);
+  // The last banner is the new application's: its CRC is that of the flash as the job left it.
+  const banners = [...r.received.join('').matchAll(/flash CRC 0x([0-9A-F]{8})/g)];
+  ok(banners.length > 0, 'a banner after the job');
+  equal(banners[banners.length - 1]![1], r.chip.appCrc().toString(16).toUpperCase().padStart(8, '0'));
   equal(r.service.history.length, 1);
 });
 
