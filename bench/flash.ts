@@ -18,28 +18,12 @@ import { nodeTimer } from '../src/platform/node/timer.js';
 import { SimulatedStm32 } from '../src/sim/stm32-sim.js';
 import { Bootloader } from '../src/stm32/bootloader.js';
 import { chipByPid, eraseUnits, FLASH_BASE, modelByName } from '../src/stm32/chips.js';
-import { MAX_TRANSFER } from '../src/stm32/commands.js';
 import { flash } from '../src/stm32/flasher.js';
+import { floorByteTimes } from './floor.js';
 
 const BOOTLOADER_8E1: UartSettings = { baud: 115200, dataBits: 8, parity: 'even', stopBits: 1 };
 const IMAGE_BYTES = 64 * 1024;
 const MODEL = 'F103C8';
-
-/**
- * Byte-times on the wire (both directions) of the least AN3155 traffic that flashes and read-back-verifies `bytes`
- * on an F1 (Erase 0x43, no Get Checksum). Exchange shapes from AN3155 §3.1–§3.8.
- */
-function floorByteTimes(bytes: number, pages: number, getReplyBytes: number): number {
-  const sync = 1 + 1; // 0x7F, ACK
-  const get = 2 + 1 + getReplyBytes + 1; // cmd, ACK, N+version+codes, ACK
-  const getId = 2 + 1 + 3 + 1; // cmd, ACK, N, PID(2), ACK
-  const readSize = 2 + 1 + 5 + 1 + 2 + 1 + 2; // Read Memory of the 16-bit flash-size register
-  const erase = 2 + 1 + (1 + pages + 1) + 1; // cmd, ACK, n-1, pages, checksum, ACK
-  const blocks = Math.ceil(bytes / MAX_TRANSFER);
-  const write = blocks * (2 + 1 + 5 + 1 + (1 + MAX_TRANSFER + 1) + 1);
-  const verify = blocks * (2 + 1 + 5 + 1 + 2 + 1 + MAX_TRANSFER);
-  return sync + get + getId + readSize + erase + write + verify;
-}
 
 async function main(): Promise<void> {
   const json = process.argv.includes('--json');
