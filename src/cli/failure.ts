@@ -30,7 +30,10 @@ const BY_CODE: Record<string, { exit: ExitCodeValue; hint?: string }> = {
   SERIAL_CONNECT: { exit: ExitCode.Connection },
   SERIAL_LINES: { exit: ExitCode.Connection },
   SERIAL_CONFIGURE: { exit: ExitCode.Connection },
-  SERIAL_DISCONNECTED: { exit: ExitCode.Connection },
+  SERIAL_DISCONNECTED: {
+    exit: ExitCode.Connection,
+    hint: 'if a flash was running, the chip holds a partial image: flash again once the link is back',
+  },
   CHANNEL_CLOSED: { exit: ExitCode.Connection },
   PTY: { exit: ExitCode.Connection },
   TIMEOUT: {
@@ -44,7 +47,10 @@ const BY_CODE: Record<string, { exit: ExitCodeValue; hint?: string }> = {
     hint: 'flash again; if it persists, the flash may be worn or protected',
   },
   NACK: { exit: ExitCode.Failed, hint: 'the chip may be write- or readout-protected: try --unprotect' },
-  READOUT_PROTECTED: { exit: ExitCode.Failed },
+  READOUT_PROTECTED: {
+    exit: ExitCode.Failed,
+    hint: 'run again with --unprotect to lift it (Readout Unprotect erases the whole flash first)',
+  },
   UNKNOWN_CHIP: { exit: ExitCode.Failed },
   CANCELLED: { exit: ExitCode.Interrupted },
   // A running airboot service (--host; src/cli/remote/errors.ts).

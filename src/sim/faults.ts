@@ -30,6 +30,11 @@ const CORRUPTION_MASK = 0xff;
 export class FaultPlan {
   /** L412 quirk (reference "Known quirks"): 0x7F is answered with two ACKs. Stays on until cleared. */
   doubleAckOnSync = false;
+  /**
+   * The chip's TX line is broken (or the chip hung): while true every answer byte is lost, counted in droppedBytes.
+   * Unlike dropNextAnswerBytes it lasts until cleared, so a test can break the link mid-flash and mend it after.
+   */
+  muted = false;
   readonly injected: InjectedFaults = {
     nacks: 0,
     droppedBytes: 0,
@@ -65,6 +70,15 @@ export class FaultPlan {
     this.delayMs = Math.max(0, ms);
   }
 
+  /** Forget every fault requested and not yet injected, and unmute (the counts in `injected` stay). */
+  clear(): void {
+    this.nacks.clear();
+    this.dropCount = 0;
+    this.corruptPending = false;
+    this.delayMs = 0;
+    this.muted = false;
+  }
+
   /** True when a NACK was requested for this command; consumes one request. Called by the bootloader. */
   takeNack(command: number): boolean {
     const left = this.nacks.get(command) ?? 0;
@@ -85,6 +99,10 @@ export class FaultPlan {
   /** Apply drop, corruption and delay to one answer the chip is about to send. */
   shape(answer: Uint8Array): ShapedAnswer {
     let bytes = answer;
+    if (this.muted) {
+      this.injected.droppedBytes += bytes.length;
+      return { bytes: bytes.subarray(bytes.length), delayMs: 0 };
+    }
     if (this.dropCount > 0 && bytes.length > 0) {
       const dropped = Math.min(this.dropCount, bytes.length);
       this.dropCount -= dropped;

@@ -12,7 +12,7 @@ import { CancelledError, ChannelOverflowError, ChannelTimeoutError } from '../io
 import type { CancelToken } from './cancel.js';
 import { ACK, addressFrame, Command, MAX_TRANSFER, NACK, SYNC, xorChecksum } from './commands.js';
 import type { ExchangeContext } from './errors.js';
-import { NackError, ProtocolError, TimeoutError, UnsupportedCommandError } from './errors.js';
+import { NackError, NoSyncError, ProtocolError, TimeoutError, UnsupportedCommandError } from './errors.js';
 
 /** How long to wait for each kind of answer, in ms. Defaults are stm32flash's (reference "Timeouts"). */
 export interface BootloaderTimeouts {
@@ -94,6 +94,11 @@ export const MAX_ERASE_PAGES_0x44 = 512;
  */
 const FILL = 0x02;
 
+/** Silent sync tries before sync sends FLUSH_BYTES to end a frame a lost host left the chip reading. */
+const SILENT_TRIES_BEFORE_FLUSH = 3;
+/** The largest frame that is not an erase list: Write Memory's count byte, 256 data bytes and checksum (§3.6). */
+const FLUSH_BYTES = 258;
+
 /**
  * For each command, how many FILL bytes end the frame the chip may be reading after the host's k-th frame of that
  * exchange went unanswered (k = 0 is the command itself). A NACK comes back once the frame is complete.
@@ -174,9 +179,10 @@ export class Bootloader {
     const intervalMs = options.intervalMs ?? this.timeouts.readMs;
     const context: ExchangeContext = { command: SYNC, step: 'sync' };
     if (this.dirty) await this.drainQuiet();
-    let last: Error | undefined;
+    let lastByte: number | undefined;
     for (let attempt = 0; attempt < attempts; attempt++) {
       this.checkCancel();
+      if (attempt === SILENT_TRIES_BEFORE_FLUSH && lastByte === undefined) await this.flushPendingFrame();
       this.channel.flushInput();
       await this.channel.write(Uint8Array.of(SYNC));
       let answer: number;
@@ -184,12 +190,11 @@ export class Bootloader {
         answer = (await this.read(1, context, intervalMs + this.wireMs(1)))[0]!;
       } catch (error) {
         if (!(error instanceof TimeoutError || error instanceof ProtocolError)) throw error;
-        last = error;
         continue;
       }
       if (answer !== ACK && answer !== NACK) {
         // Application output or line noise before the bootloader runs: not an answer, try again.
-        last = new ProtocolError(context, answer, 'expected ACK (0x79) or NACK (0x1F) to 0x7F');
+        lastByte = answer;
         continue;
       }
       await this.pause(this.syncSettleMs);
@@ -201,7 +206,26 @@ export class Bootloader {
       this.lateMs = 0;
       return answer === ACK ? 'synced' : 'already-synced';
     }
-    throw last ?? new TimeoutError(context, intervalMs);
+    // No ACK/NACK after every attempt: the chip is not in its bootloader or cannot hear us (wiring, power, baud).
+    throw new NoSyncError(attempts, intervalMs, lastByte);
+  }
+
+  /**
+   * A chip whose previous host went away mid-exchange (a cut link, a killed process) still waits for the rest of
+   * that frame and takes each 0x7F as part of it, so it never answers a sync (AN3155 sets no frame timeout). Send
+   * enough 0x7F to complete the largest frame (Write Memory data: count, 256 bytes, checksum); the chip then answers
+   * it (usually NACK: bad checksum) and NACKs the 0x7F pairs after it, which are invalid commands. 0x7F, not another
+   * filler, because a chip that simply had not started yet takes the first one as its autobaud sync byte. The rare
+   * frame that passes its checksum writes inside the range the lost host was writing, which a new flash erases.
+   */
+  private async flushPendingFrame(): Promise<void> {
+    this.log(
+      'debug',
+      `sync: no answer; completing any frame the chip may still be reading (${FLUSH_BYTES} × 0x7F)`,
+    );
+    await this.channel.write(new Uint8Array(FLUSH_BYTES).fill(SYNC));
+    await this.pause(this.wireMs(FLUSH_BYTES));
+    await this.drainQuiet();
   }
 
   /** Wait for a quiet line after a failure, then sync again. What a retry calls before it repeats a command. */

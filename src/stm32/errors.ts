@@ -65,13 +65,41 @@ export class TimeoutError extends BootloaderError {
     context: ExchangeContext,
     readonly timeoutMs: number,
     readonly received: Uint8Array = new Uint8Array(0),
+    advice = 'check wiring, BOOT0/NRST and the baud rate',
   ) {
     super(
       'TIMEOUT',
       `no answer within ${timeoutMs} ms` +
         (received.length ? ` (got ${received.length} byte(s) of what was expected)` : '') +
-        '; check wiring, BOOT0/NRST and the baud rate',
+        `; ${advice}`,
       context,
+    );
+  }
+}
+
+/**
+ * Every 0x7F of a sync (AN3155 §2) went unanswered, or was answered by something other than ACK/NACK (application
+ * output, a wrong baud). The chip is not in its bootloader or cannot hear us: the user must check the wiring, so
+ * the message says what to check. Still a TimeoutError (code TIMEOUT): callers and exit codes treat it as silence.
+ */
+export class NoSyncError extends TimeoutError {
+  /**
+   * @param attempts 0x7F bytes sent, each waited for `timeoutMs`.
+   * @param lastByte the last byte that came back instead of ACK/NACK, when something did.
+   */
+  constructor(
+    readonly attempts: number,
+    timeoutMs: number,
+    readonly lastByte?: number,
+  ) {
+    super(
+      { command: 0x7f, step: 'sync' },
+      timeoutMs,
+      lastByte === undefined ? new Uint8Array(0) : Uint8Array.of(lastByte),
+      `the chip did not answer 0x7F (${attempts} tries${
+        lastByte === undefined ? '' : `; got 0x${lastByte.toString(16).padStart(2, '0')} instead of ACK/NACK`
+      }) — check BOOT0/NRST wiring and the UART pins (TX/RX crossed, common ground), the baud rate, and that ` +
+        'the target is powered',
     );
   }
 }

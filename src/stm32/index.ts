@@ -37,6 +37,7 @@ export {
   commandName,
   ImageRangeError,
   NackError,
+  NoSyncError,
   ProtocolError,
   ReadoutProtectedError,
   TimeoutError,

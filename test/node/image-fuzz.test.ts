@@ -16,8 +16,10 @@ import {
   SRecordParser,
 } from '../../src/image/index.js';
 import { ascii, writeElf, writeIntelHex, writeSRecord } from '../portable/image/writers.js';
+import { fuzzParameters } from './support/fuzz-budget.js';
 
-const RUNS = 300;
+/** Runs per property in CI; `npm run fuzz` scales them (support/fuzz-budget.ts). */
+const RUNS = fuzzParameters(300);
 
 function onlyImageErrors(parse: () => unknown): void {
   try {
@@ -50,7 +52,7 @@ test('random bytes into every parser: an image or an ImageError, nothing else', 
       elf.set(bytes, 4);
       onlyImageErrors(() => parseElf(elf));
     }),
-    { numRuns: RUNS },
+    RUNS,
   );
 });
 
@@ -111,7 +113,7 @@ test('random segment sets survive HEX, S-record and ELF round trips unchanged', 
         assert.equal(parseImage(elf).format, 'elf');
       },
     ),
-    { numRuns: RUNS },
+    RUNS,
   );
 });
 
@@ -136,6 +138,6 @@ test('one damaged byte in a HEX or S-record file is refused or changes nothing',
         }
       }
     }),
-    { numRuns: RUNS },
+    RUNS,
   );
 });

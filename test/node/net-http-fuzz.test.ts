@@ -23,8 +23,10 @@ import {
   WebSocketFrameParser,
   WsError,
 } from '../../src/net/websocket/index.js';
+import { fuzzParameters } from './support/fuzz-budget.js';
 
-const RUNS = { numRuns: 300 };
+/** Runs per property in CI; `npm run fuzz` scales them (support/fuzz-budget.ts). */
+const RUNS = fuzzParameters(300);
 
 function latin1(text: string): Uint8Array {
   return Uint8Array.from(text, (c) => c.charCodeAt(0) & 0xff);
@@ -167,7 +169,7 @@ test('fuzz HTTP: oversized lines and sections fail with 414/431/413 before the b
         assert.ok(['URI_TOO_LONG', 'HEADERS_TOO_LARGE', 'BODY_TOO_LARGE'].includes(codes[0]!), codes[0]);
       },
     ),
-    { numRuns: 100 },
+    fuzzParameters(100),
   );
 });
 
@@ -232,7 +234,7 @@ test('fuzz HTTP: generated pipelined requests come out the same however the stre
       });
       assert.ok(parser.idle);
     }),
-    { numRuns: 200 },
+    fuzzParameters(200),
   );
 });
 

@@ -20,8 +20,10 @@ import {
   TelnetDecoder,
   TelnetError,
 } from '../../src/net/telnet/index.js';
+import { fuzzParameters } from './support/fuzz-budget.js';
 
-const RUNS = { numRuns: 300 };
+/** Runs per property in CI; `npm run fuzz` scales them (support/fuzz-budget.ts). */
+const RUNS = fuzzParameters(300);
 const IAC = 0xff;
 
 function concat(parts: Uint8Array[]): Uint8Array {

@@ -8,6 +8,7 @@ import { openPty } from '../../platform/node/pty.js';
 import { SerialStreamBridge } from '../../platform/node/stream-bridge.js';
 import { serveSerialOverTcp } from '../../platform/node/tcp-serial.js';
 import { nodeTimer } from '../../platform/node/timer.js';
+import { setRdp } from '../../sim/option-bytes.js';
 import { SimulatedStm32 } from '../../sim/stm32-sim.js';
 import { MODELS } from '../../stm32/chips.js';
 import { UsageError } from '../failure.js';
@@ -23,6 +24,7 @@ interface SimOptions {
   boot: 'bootloader' | 'app';
   timing?: boolean;
   baud: number;
+  protected?: boolean;
   json?: boolean;
   verbose?: boolean;
 }
@@ -51,6 +53,10 @@ export function simCommand(): Command {
       parseBaud,
       115200,
     )
+    .option(
+      '--protected',
+      'start with readout protection on (RDP level 1): reads refused until Readout Unprotect, which erases the flash',
+    )
     .option('--json', 'print events (listening, stopped + statistics) as JSON lines on stdout')
     .option('-v, --verbose', 'log what the simulator does on stderr')
     .action((options: SimOptions) => runSim(options));
@@ -78,6 +84,10 @@ async function runSim(options: SimOptions): Promise<void> {
     appSettings,
     log,
   });
+  if (options.protected) {
+    // RDP level 1 stored in the option bytes, loaded by the power-on reset (RM0008 §2.5 and peers).
+    setRdp(chip.flash.layout, chip.flash.options, chip.flash.layout.level1);
+  }
   chip.powerOn();
   if (timing && options.boot === 'bootloader') {
     // Bytes sent during the ROM's start-up are lost, as on a real chip (AN2606); a client that connects the moment
@@ -113,6 +123,7 @@ async function runSim(options: SimOptions): Promise<void> {
           pid: chip.chip.pid,
           mode: chip.mode,
           timing,
+          readoutProtected: chip.readoutProtected,
         },
         `airboot sim: ${describe} in ${chip.mode} mode, listening on ${url}${timing ? '' : ' (no timing)'}; Ctrl-C stops`,
       );

@@ -132,11 +132,28 @@ export class HttpServer {
     this.open.delete(connection);
   }
 
+  /**
+   * Full: close the connection that has held no request for the longest, if there is one, to make room. A client
+   * that opens connections and sends nothing (or parks keep-alive ones) would otherwise lock everyone else out
+   * until the idle timeout; an idle connection may be closed at any time (RFC 9112 §9.5). Busy ones are kept.
+   */
+  private evictIdlest(): void {
+    let idlest: HttpConnection | undefined;
+    for (const connection of this.open) {
+      const since = connection.idleSince();
+      if (since !== undefined && (idlest === undefined || since < idlest.idleSince()!)) idlest = connection;
+    }
+    if (!idlest) return;
+    this.log('info', 'http: all connections in use; closing the one idle the longest');
+    idlest.evict();
+  }
+
   private acceptWaiting(): void {
     for (;;) {
       const connection = new HttpConnection(this);
       const socket = this.listener.accept(connection.callbacks);
       if (!socket) return;
+      if (!this.closing && this.open.size >= this.maxConnections) this.evictIdlest();
       if (this.closing || this.open.size >= this.maxConnections) {
         this.refused++;
         connection.refuse(socket);
@@ -618,6 +635,26 @@ class HttpConnection implements ResponseHost {
     if (this.state === 'closed') return;
     this.server.log('info', `http: connection from ${this.socket?.remoteAddress} failed: ${error.message}`);
     if (this.state === 'upgraded') this.webSocket?.transportClosed();
+    this.closeNow();
+  }
+
+  /**
+   * @internal When this connection holds no request (nothing read, queued, or being answered), the time of its last
+   * activity (timer ms); undefined while busy or upgraded.
+   */
+  idleSince(): number | undefined {
+    const idle =
+      this.state === 'http' &&
+      this.exchange === undefined &&
+      this.parser.idle &&
+      this.input === undefined &&
+      this.writer.empty &&
+      !this.closeAfterFlush;
+    return idle ? this.lastActivity : undefined;
+  }
+
+  /** @internal Close an idle connection to make room for a new one (see HttpServer.evictIdlest). */
+  evict(): void {
     this.closeNow();
   }
 

@@ -50,7 +50,7 @@ export class TcpSerial implements Serial {
       const waiting = this.rx.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length));
       this.callbacks.onReadable?.(waiting);
     });
-    socket.on('error', (error) => this.fail(error.message));
+    socket.on('error', (error) => this.fail(`the connection was lost (${error.message})`));
     socket.on('close', () => this.fail('the other end closed the connection'));
     this.provider = (open) => {
       if (this.closed) throw new SerialPortError('SERIAL_CONNECT', this.address, `${this.address} is closed`);

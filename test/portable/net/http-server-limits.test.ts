@@ -111,19 +111,44 @@ test('HttpServer: past maxConnections a client gets 503 and is closed; a freed s
   const { connect, server } = setup({ maxConnections: 2 });
   const a = connect();
   const b = connect();
+  // Both in the middle of a request: busy, so neither is closed to make room (see the idle eviction test).
+  a.send('GET /api/status HTTP/1.1\r\nHo');
+  b.send('GET /api/status HTTP/1.1\r\nHo');
   const c = connect();
   const refused = parseResponses(c.received);
   equal(refused[0]!.status, 503);
   equal(refused[0]!.headers.get('retry-after'), '5');
   ok(c.serverClosed);
   equal(server.refusedConnections, 1);
-  a.send('GET /api/status HTTP/1.1\r\nHost: b\r\nConnection: close\r\n\r\n');
+  a.send('st: b\r\nConnection: close\r\n\r\n');
   ok(a.serverClosed);
   equal(server.connections, 1);
   const d = connect();
   d.send('GET /api/status HTTP/1.1\r\nHost: b\r\n\r\n');
   equal(parseResponses(d.received)[0]!.status, 200);
   ok(!b.serverClosed);
+});
+
+test('HttpServer: when full, the connection idle the longest is closed to make room; busy ones are kept', async () => {
+  const { connect, clock, server } = setup({ maxConnections: 3 });
+  const parked = connect(); // opened, never sent anything
+  await clock.advance(10);
+  const keepAlive = connect();
+  keepAlive.send('GET /api/status HTTP/1.1\r\nHost: b\r\n\r\n');
+  equal(parseResponses(keepAlive.received)[0]!.status, 200);
+  const busy = connect();
+  busy.send('GET /api/status HTTP/1.1\r\nHo');
+  await clock.advance(10);
+  const newcomer = connect();
+  ok(parked.serverClosed, 'the longest idle connection made room');
+  ok(!keepAlive.serverClosed && !busy.serverClosed);
+  newcomer.send('GET /api/status HTTP/1.1\r\nHost: b\r\n\r\n');
+  equal(parseResponses(newcomer.received)[0]!.status, 200);
+  connect(); // one more newcomer
+  ok(keepAlive.serverClosed, 'then the next idle one');
+  ok(!busy.serverClosed, 'a half-sent request is never evicted');
+  ok(server.connections <= 3);
+  equal(server.refusedConnections, 0);
 });
 
 test('HttpServer: idle timeout closes a quiet keep-alive connection, answers 408 to a half-sent request', async () => {
