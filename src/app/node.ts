@@ -4,6 +4,7 @@
  * reports the ports.
  */
 import { type Advertisement, advertise } from '../platform/node/mdns.js';
+import { nodeRandom } from '../platform/node/random.js';
 import { createListenerGroup } from '../platform/node/tcp.js';
 import { nodeTimer } from '../platform/node/timer.js';
 import { DirectoryAssetStore } from '../platform/node/web-assets.js';
@@ -27,7 +28,13 @@ export async function startNodeBridge(options: NodeBridgeOptions): Promise<Runni
   if (assets instanceof DirectoryAssetStore && !assets.built) {
     options.log?.('warn', 'the web page is not built (run npm run build): the HTTP port serves only the API');
   }
-  const bridge = new Bridge({ ...options, assets, listen: group.listen, timer: nodeTimer });
+  const bridge = new Bridge({
+    random: nodeRandom,
+    ...options,
+    assets,
+    listen: group.listen,
+    timer: nodeTimer,
+  });
   bridge.start();
   try {
     await group.bound();

@@ -4,6 +4,8 @@ import type { Command } from 'commander';
 import type { ServiceName } from '../app/bridge.js';
 import type { RunningBridge } from '../app/node.js';
 import { JsonFileStorage } from '../platform/node/file-storage.js';
+import { nodeRandom } from '../platform/node/random.js';
+import { nodeTimer } from '../platform/node/timer.js';
 import { MemoryStorage, OverlayStorage, SettingsStore } from '../service/settings.js';
 import { parsePort } from './options.js';
 
@@ -70,7 +72,13 @@ export function settingsFor(
 ): SettingsStore {
   const file = options.config ?? defaultFile;
   const base = file ? new JsonFileStorage(file) : new MemoryStorage();
-  return new SettingsStore(overrides.size > 0 ? new OverlayStorage(base, overrides) : base);
+  // The admin password's round count is calibrated on this machine (password-store.ts).
+  return new SettingsStore(overrides.size > 0 ? new OverlayStorage(base, overrides) : base, {
+    random: nodeRandom,
+    timer: nodeTimer,
+    // V8 does a round in about 20 µs: 4096 rounds (~80 ms) between timer turns keep the service responsive.
+    sliceIterations: 4096,
+  });
 }
 
 const DESCRIPTIONS: Record<ServiceName, (host: string, port: number) => string> = {
@@ -80,12 +88,37 @@ const DESCRIPTIONS: Record<ServiceName, (host: string, port: number) => string> 
   rfc2217: (host, port) => `RFC 2217         rfc2217://${host}:${port}`,
 };
 
+/** What is protected and what is not, said once at start (README "Security"). */
+function securityLines(running: RunningBridge, options: ServiceOptions, host: string): string[] {
+  const loopback = /^(127\.|::1$|localhost$)/.test(options.listen ?? '');
+  const who = loopback ? 'any program on this machine' : 'anyone who can reach this machine';
+  const settings = running.bridge.options.settings.settings;
+  if (!running.bridge.auth.required) {
+    return [
+      `No admin password: ${who} can flash, reset and reconfigure the target.`,
+      `  Set one: airboot config set admin.password=… --host ${host}:${running.ports.http ?? 8080}` +
+        `${loopback ? '' : ', or listen on loopback only: --listen 127.0.0.1'}`,
+    ];
+  }
+  const open: string[] = [];
+  if (running.ports.bridge !== undefined && !settings['bridge.login']) open.push('the raw bridge');
+  if (running.ports.rfc2217 !== undefined && !settings['rfc2217.login'])
+    open.push('RFC 2217 (incl. DTR/RTS)');
+  return [
+    'Admin password set: HTTP changes and control-port commands need it' +
+      (open.length > 0
+        ? `; ${open.join(' and ')} ${open.length > 1 ? 'stay' : 'stays'} open to ${who} (settings bridge.login, rfc2217.login)`
+        : ''),
+  ];
+}
+
 /** Print where each service listens: a table for people, one JSON line with --json. */
 export function printPorts(running: RunningBridge, options: ServiceOptions, title: string): void {
   const host = options.listen === '0.0.0.0' || options.listen === '::' ? 'localhost' : options.listen;
+  const passwordSet = running.bridge.auth.required;
   if (options.json) {
     process.stdout.write(
-      `${JSON.stringify({ event: 'listening', host: options.listen, ports: running.ports })}\n`,
+      `${JSON.stringify({ event: 'listening', host: options.listen, ports: running.ports, auth: { required: passwordSet } })}\n`,
     );
     return;
   }
@@ -94,6 +127,7 @@ export function printPorts(running: RunningBridge, options: ServiceOptions, titl
     const port = running.ports[name];
     if (port !== undefined) lines.push(`  ${DESCRIPTIONS[name](host, port)}`);
   }
+  lines.push(...securityLines(running, options, host));
   lines.push('Ctrl-C stops.');
   process.stdout.write(`${lines.join('\n')}\n`);
 }

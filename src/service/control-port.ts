@@ -5,6 +5,10 @@
  * gets ERR and the rest of it is discarded, and an exception in a command becomes `ERR <message>`: nothing a
  * client sends can stop the service.
  *
+ * With an admin password set (auth-guard.ts), the commands that change something (reset, boot, run, baud, format)
+ * answer `ERR log in first: login PASSWORD` until the connection sent `login <password>`; wrong passwords count
+ * toward the back-off shared with HTTP. A login lasts as long as the connection (or until the password changes).
+ *
  * Commands run one at a time across all clients (two people pulsing NRST at once would confuse the target), in
  * the order they arrived; replies go back in order on each connection.
  */
@@ -19,6 +23,7 @@ import {
   okReply,
   parseControlLine,
 } from '../net/lines/index.js';
+import type { AuthGuard } from './auth-guard.js';
 import type { ControlTarget } from './control-target.js';
 
 /** Most bytes read from a control socket at once. */
@@ -46,7 +51,18 @@ export interface ControlPortOptions {
   maxPending?: number;
   /** Reply bytes held for a client that does not read them; more and the connection is closed. Default 4 KiB. */
   replyBytes?: number;
+  /** The admin password check; without it (or with no password set) every command is open. */
+  auth?: AuthGuard;
 }
+
+/** Commands that change the target or the UART: they need a login while a password is set. */
+const STATE_CHANGING: ReadonlySet<ControlCommand['kind']> = new Set([
+  'reset',
+  'boot',
+  'run',
+  'baud',
+  'format',
+]);
 
 interface Job {
   connection: ControlConnection;
@@ -137,7 +153,7 @@ export class ControlPortService {
       for (let job = this.jobs.shift(); job; job = this.jobs.shift()) {
         let reply: Uint8Array;
         try {
-          reply = okReply(await this.execute(job.command));
+          reply = okReply(await this.execute(job.command, job.connection));
         } catch (error) {
           reply = errReply(messageOf(error));
         }
@@ -149,9 +165,30 @@ export class ControlPortService {
   }
 
   /** Run one command; the text after OK, or throws (the message goes after ERR). */
-  private async execute(command: ControlCommand): Promise<string> {
+  private async execute(command: ControlCommand, connection: ControlConnection): Promise<string> {
     const target = this.options.target;
+    const auth = this.options.auth;
+    if (auth?.required && STATE_CHANGING.has(command.kind) && !connection.loggedIn(auth)) {
+      throw new Error(`log in first: login PASSWORD (an admin password protects '${command.kind}')`);
+    }
     switch (command.kind) {
+      case 'login': {
+        if (!auth?.required) return 'no admin password is set: every command is open';
+        const check = await auth.checkPassword(command.password, connection.remoteAddress);
+        if (check.ok) {
+          connection.loginGeneration = auth.passwordGeneration;
+          this.log('info', `control port: ${connection.remoteAddress} logged in`);
+          return 'logged in';
+        }
+        if (check.reason === 'TOO_MANY_ATTEMPTS') {
+          throw new Error(`too many wrong passwords; try again in ${Math.ceil(check.retryAfterMs / 1000)} s`);
+        }
+        this.log('warn', `control port: wrong admin password from ${connection.remoteAddress}`);
+        throw new Error('wrong password');
+      }
+      case 'logout':
+        connection.loginGeneration = -1;
+        return 'logged out';
       case 'help':
         return helpText();
       case 'status': {
@@ -186,6 +223,8 @@ export class ControlPortService {
 /** One control client: its line reader and its bounded reply queue. */
 class ControlConnection {
   readonly callbacks: TcpCallbacks;
+  /** The password generation this connection logged in under (-1: not logged in). */
+  loginGeneration = -1;
   private socket: TcpSocket | undefined;
   private readonly lines: LineReader;
   private queue: Uint8Array[] = [];
@@ -217,6 +256,15 @@ class ControlConnection {
       onClose: () => this.peerFinished(),
       onError: (error) => this.close(error.message),
     };
+  }
+
+  get remoteAddress(): string {
+    return this.socket?.remoteAddress ?? '';
+  }
+
+  /** Whether this connection logged in under the current password. */
+  loggedIn(auth: AuthGuard): boolean {
+    return this.loginGeneration === auth.passwordGeneration;
   }
 
   start(socket: TcpSocket): void {

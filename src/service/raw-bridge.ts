@@ -11,6 +11,9 @@
  * Client input is read only while the hub's bounded UART queue has room for it (UpstreamPump): unread input stays
  * in the sockets and TCP flow control holds the senders back. While a flash job has the UART nothing is read, so
  * input waits in TCP rather than filling the hub's small hold buffer.
+ *
+ * Open to anyone who can reach the port, as the seed was (tools expect a plain TCP serial port), even with an
+ * admin password set — unless `bridge.login` asks for the password as the first line (`login`, login-gate.ts).
  */
 import type {
   Listener,
@@ -23,6 +26,8 @@ import type {
 } from '../io/contracts.js';
 import { silentLog } from '../io/contracts.js';
 import { encodeUtf8 } from '../net/encoding/utf8.js';
+import type { AuthGuard } from './auth-guard.js';
+import { LoginGate } from './login-gate.js';
 import type { ClientStats, UartClient, UartHub, UartSink } from './uart-hub.js';
 import { UpstreamPump } from './upstream.js';
 
@@ -47,6 +52,8 @@ export interface RawBridgeOptions {
   stallTimeoutMs?: number;
   /** Most client bytes read from a socket at once, bytes. Default 512. */
   readChunkBytes?: number;
+  /** Require the admin password as the first line (the `bridge.login` setting). Only while a password is set. */
+  login?: AuthGuard;
 }
 
 /** One connected client as the bridge sees it. */
@@ -62,6 +69,8 @@ export class RawBridgeService {
   private readonly log: Log;
   private readonly upstream: UpstreamPump;
   private closed = false;
+  /** Connections waiting for their password line (login-gate.ts). */
+  private readonly loggingIn = { count: 0, max: 4 };
   /** @internal */ readonly queueBytes: number;
   /** @internal */ readonly stallTimeoutMs: number;
 
@@ -106,11 +115,27 @@ export class RawBridgeService {
     for (;;) {
       if (this.closed) return;
       const connection = new RawConnection(this, this.options.hub, this.options.timer, this.log);
-      const socket = this.listener.accept(connection.callbacks);
+      const auth = this.options.login;
+      const gate = auth?.required
+        ? new LoginGate(connection.callbacks, {
+            auth,
+            timer: this.options.timer,
+            log: this.log,
+            label: 'raw bridge',
+            pending: this.loggingIn,
+          })
+        : undefined;
+      const socket = this.listener.accept(gate ? gate.callbacks : connection.callbacks);
       if (!socket) return;
       const max = this.options.maxClients;
       if (max !== undefined && this.connections.length >= max) {
         connection.refuse(socket, `airboot: all ${max} raw bridge slots are in use; try again later`);
+        continue;
+      }
+      if (gate) {
+        gate.begin(socket, () => {
+          if (!this.closed && connection.start(socket)) this.connections.push(connection);
+        });
         continue;
       }
       if (connection.start(socket)) this.connections.push(connection);

@@ -19,6 +19,8 @@
  */
 import type { Digital, Listener, ListenerProvider, Log, Timer } from '../io/contracts.js';
 import { silentLog } from '../io/contracts.js';
+import type { AuthGuard } from './auth-guard.js';
+import { LoginGate } from './login-gate.js';
 import { type LineMapping, STM32LOADER_LINES, TargetLines } from './rfc2217-lines.js';
 import { Rfc2217Port } from './rfc2217-port.js';
 import { Rfc2217Session, type SessionContext } from './rfc2217-session.js';
@@ -61,6 +63,11 @@ export interface Rfc2217ServiceOptions {
    * so the target is not left held in reset. Default true.
    */
   releaseLinesOnClose?: boolean;
+  /**
+   * Require the admin password as the client's first line, before the Telnet session (the `rfc2217.login`
+   * setting; login-gate.ts). Only while a password is set.
+   */
+  login?: AuthGuard;
 }
 
 /** One connected client as the service sees it. */
@@ -81,6 +88,8 @@ export class Rfc2217Service {
   private readonly log: Log;
   private readonly upstream: UpstreamPump;
   private closed = false;
+  /** Connections waiting for their password line (login-gate.ts). */
+  private readonly loggingIn = { count: 0, max: 4 };
 
   constructor(private readonly options: Rfc2217ServiceOptions) {
     this.log = options.log ?? silentLog;
@@ -151,11 +160,27 @@ export class Rfc2217Service {
     for (;;) {
       if (this.closed) return;
       const session = new Rfc2217Session(this.context);
-      const socket = this.listener.accept(session.callbacks);
+      const auth = this.options.login;
+      const gate = auth?.required
+        ? new LoginGate(session.callbacks, {
+            auth,
+            timer: this.options.timer,
+            log: this.log,
+            label: 'rfc2217',
+            pending: this.loggingIn,
+          })
+        : undefined;
+      const socket = this.listener.accept(gate ? gate.callbacks : session.callbacks);
       if (!socket) return;
       const max = this.options.maxClients;
       if (max !== undefined && this.sessions.length >= max) {
         session.refuse(socket, `airboot: all ${max} RFC 2217 slots are in use; try again later`);
+        continue;
+      }
+      if (gate) {
+        gate.begin(socket, () => {
+          if (!this.closed && session.start(socket)) this.sessions.push(session);
+        });
         continue;
       }
       if (session.start(socket)) this.sessions.push(session);

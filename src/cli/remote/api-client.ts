@@ -19,6 +19,15 @@ export interface RequestOptions {
   timeoutMs?: number;
 }
 
+/**
+ * `Authorization: Basic base64("admin:" + password)` (RFC 7617) when the host carries the admin password; the
+ * service remembers a password that passed, so sending it on every request costs one slow check, not one each.
+ */
+export function authHeaders(host: RemoteHost): Record<string, string> {
+  if (host.password === undefined) return {};
+  return { authorization: `Basic ${Buffer.from(`admin:${host.password}`, 'utf8').toString('base64')}` };
+}
+
 /** A client for the JSON endpoints and the event stream of one airboot service (Node's global fetch). */
 export class ApiClient {
   constructor(readonly host: RemoteHost) {}
@@ -45,7 +54,7 @@ export class ApiClient {
     const init: RequestInit = {
       method,
       signal: AbortSignal.timeout(options.timeoutMs ?? REQUEST_TIMEOUT_MS),
-      headers: { accept: 'application/json' },
+      headers: { accept: 'application/json', ...authHeaders(this.host) },
     };
     if (options.body instanceof Uint8Array) {
       init.body = options.body;
@@ -91,7 +100,10 @@ export class ApiClient {
     const url = this.host.baseUrl + path;
     let response: Response;
     try {
-      response = await fetch(url, { headers: { accept: 'text/event-stream' }, signal });
+      response = await fetch(url, {
+        headers: { accept: 'text/event-stream', ...authHeaders(this.host) },
+        signal,
+      });
     } catch (error) {
       throw this.unreachable(error);
     }
@@ -135,7 +147,13 @@ export class ApiClient {
 
   private refused(method: string, path: string, status: number, body: unknown, text: string): RemoteError {
     const detail = errorBody(body);
-    const what = detail ? `${detail.message}${detail.error ? ` (${detail.error})` : ''}` : excerpt(text);
+    let what = detail ? `${detail.message}${detail.error ? ` (${detail.error})` : ''}` : excerpt(text);
+    if (status === 401) {
+      what +=
+        this.host.password === undefined
+          ? ' — give the admin password: --password or the AIRBOOT_PASSWORD environment variable'
+          : ' — the password given (--password or AIRBOOT_PASSWORD) is wrong';
+    }
     const code =
       status === 409 ? 'REMOTE_BUSY' : [400, 413, 431].includes(status) ? 'REMOTE_INVALID' : 'REMOTE_HTTP';
     return new RemoteError(

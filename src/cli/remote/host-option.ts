@@ -2,11 +2,35 @@ import { type Command, Option } from 'commander';
 import { UsageError } from '../failure.js';
 import { HOST_OPTION_HELP, parseHost, type RemoteHost } from './host.js';
 
+/** Environment variable with the service's admin password (safer than --password, which `ps` shows). */
+export const PASSWORD_ENV = 'AIRBOOT_PASSWORD';
+
 /** `--host` for commands that only talk to a running service: required. */
 export function addRequiredHostOption(command: Command): Command {
-  return command.addOption(
-    new Option('-H, --host <host>', HOST_OPTION_HELP).argParser(parseHost).makeOptionMandatory(),
+  return addPasswordOption(
+    command.addOption(
+      new Option('-H, --host <host>', HOST_OPTION_HELP).argParser(parseHost).makeOptionMandatory(),
+    ),
   );
+}
+
+/**
+ * `--password` next to `--host`: the service's admin password, else AIRBOOT_PASSWORD. Before the action runs, it is
+ * put into the RemoteHost, so every request to the service carries it (HTTP Basic).
+ */
+function addPasswordOption(command: Command): Command {
+  return command
+    .addOption(
+      new Option(
+        '--password <password>',
+        `admin password of the service, when it has one (or set ${PASSWORD_ENV}, which ps does not show)`,
+      ),
+    )
+    .hook('preAction', (self) => {
+      const options = self.opts<{ host?: RemoteHost; password?: string }>();
+      const password = options.password ?? process.env[PASSWORD_ENV];
+      if (options.host && password) self.setOptionValue('host', { ...options.host, password });
+    });
 }
 
 /**
@@ -15,10 +39,12 @@ export function addRequiredHostOption(command: Command): Command {
  */
 export function addHostAlternative(command: Command): Command {
   command.options.find((option) => option.long === '--serial')?.makeOptionMandatory(false);
-  return command.addOption(
-    new Option('-H, --host <host>', `${HOST_OPTION_HELP}; instead of --serial`)
-      .argParser(parseHost)
-      .conflicts('serial'),
+  return addPasswordOption(
+    command.addOption(
+      new Option('-H, --host <host>', `${HOST_OPTION_HELP}; instead of --serial`)
+        .argParser(parseHost)
+        .conflicts('serial'),
+    ),
   );
 }
 

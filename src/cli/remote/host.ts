@@ -18,6 +18,8 @@ export interface RemoteHost {
   readonly port: number;
   /** `http://host:port` with no trailing slash; IPv6 addresses in brackets. */
   readonly baseUrl: string;
+  /** The service's admin password (--password or AIRBOOT_PASSWORD), sent as HTTP Basic credentials. */
+  readonly password?: string;
 }
 
 /**

@@ -1,5 +1,5 @@
 import WebSocket from 'ws';
-import { networkReason } from './api-client.js';
+import { authHeaders, networkReason } from './api-client.js';
 import { RemoteError } from './errors.js';
 import type { RemoteHost } from './host.js';
 
@@ -24,7 +24,11 @@ export function openSerialSocket(
 ): Promise<WebSocket> {
   const url = serialSocketUrl(host);
   return new Promise((resolve, reject) => {
-    const socket = new WebSocket(url, { handshakeTimeout: CONNECT_TIMEOUT_MS, perMessageDeflate: false });
+    const socket = new WebSocket(url, {
+      handshakeTimeout: CONNECT_TIMEOUT_MS,
+      perMessageDeflate: false,
+      headers: authHeaders(host),
+    });
     socket.on('message', onMessage);
     const fail = (error: RemoteError) => {
       socket.removeAllListeners();

@@ -3,8 +3,9 @@
  * case-insensitive, words separated by any spaces or tabs. Parsing only — the service executes — and the reply
  * format: exactly one line per command, `OK …` or `ERR …`, ended by CR LF, so a script reads one line per request.
  *
- *   help | status | reset | boot | run | pins | version
+ *   help | status | reset | boot | run | pins | version | logout
  *   baud N          N a whole number of bits/s, 300..4000000
+ *   login PASSWORD  the admin password: everything after "login" and its spaces, up to the end of the line
  *   format 8N1      data bits 5–8, parity N/E/O/M/S, stop bits 1/1.5/2 (parseFormat in io/contracts)
  */
 import { parseFormat, type UartSettings } from '../../io/contracts.js';
@@ -16,20 +17,22 @@ export const CONTROL_MAX_BAUD = 4_000_000;
 
 export type UartFormat = Omit<UartSettings, 'baud'>;
 
-export type SimpleCommandName = 'help' | 'status' | 'reset' | 'boot' | 'run' | 'pins' | 'version';
+export type SimpleCommandName = 'help' | 'status' | 'reset' | 'boot' | 'run' | 'pins' | 'version' | 'logout';
 
 export type ControlCommand =
   | { readonly kind: SimpleCommandName }
   | { readonly kind: 'baud'; readonly baud: number }
   /** `name` is the format as typed, upper-cased (`8E1`). */
   | { readonly kind: 'format'; readonly format: UartFormat; readonly name: string }
+  /** `password` as typed (spaces inside kept, the ones around it dropped). */
+  | { readonly kind: 'login'; readonly password: string }
   /** An empty or all-blank line: nothing to do (a person pressed Enter). */
   | { readonly kind: 'blank' }
   /** A message for the person who typed the line, with a hint of what would work. */
   | { readonly kind: 'error'; readonly message: string };
 
 export interface ControlCommandInfo {
-  readonly name: SimpleCommandName | 'baud' | 'format';
+  readonly name: SimpleCommandName | 'baud' | 'format' | 'login';
   /** How to type it. */
   readonly usage: string;
   readonly summary: string;
@@ -50,6 +53,8 @@ export const CONTROL_COMMANDS: readonly ControlCommandInfo[] = Object.freeze([
   { name: 'format', usage: 'format 8N1', summary: 'data bits 5-8, parity N/E/O/M/S, stop bits 1/1.5/2' },
   { name: 'pins', usage: 'pins', summary: 'BOOT0 and NRST wiring and levels' },
   { name: 'version', usage: 'version', summary: 'the airboot version' },
+  { name: 'login', usage: 'login PASSWORD', summary: 'the admin password, when one is set' },
+  { name: 'logout', usage: 'logout', summary: 'forget the login of this connection' },
 ]);
 
 const BY_NAME: Readonly<Record<string, ControlCommandInfo>> = Object.freeze(
@@ -72,6 +77,12 @@ export function parseControlLine(line: string): ControlCommand {
       return parseBaud(args);
     case 'format':
       return parseFormatCommand(args);
+    case 'login': {
+      // The password is the rest of the line, spaces inside included: not split into words.
+      const password = line.replace(/^[ \t]*[^ \t]+[ \t]*/, '').replace(/[ \t]+$/, '');
+      if (password === '') return { kind: 'error', message: 'usage: login PASSWORD' };
+      return { kind: 'login', password };
+    }
     default:
       if (args.length > 0) {
         return { kind: 'error', message: `'${info.name}' takes no argument — usage: ${info.usage}` };

@@ -115,7 +115,17 @@ test('Control commands: a blank line is nothing to do', () => {
 test('Control commands: help lists every command on one line', () => {
   const help = helpText();
   for (const info of CONTROL_COMMANDS) ok(help.includes(info.usage), info.usage);
-  equal(help, 'commands: help, status, reset, boot, run, baud N, format 8N1, pins, version');
+  equal(
+    help,
+    'commands: help, status, reset, boot, run, baud N, format 8N1, pins, version, login PASSWORD, logout',
+  );
+});
+
+test('Control commands: login takes the rest of the line as the password, spaces inside kept', () => {
+  deepEqual(parseControlLine('login s3cret'), { kind: 'login', password: 's3cret' });
+  deepEqual(parseControlLine('  LOGIN   two  words \t'), { kind: 'login', password: 'two  words' });
+  deepEqual(parseControlLine('login'), { kind: 'error', message: 'usage: login PASSWORD' });
+  deepEqual(parseControlLine('logout'), { kind: 'logout' });
 });
 
 test('Control replies: one line each, OK or ERR, CR LF, UTF-8', () => {

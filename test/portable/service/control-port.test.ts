@@ -2,9 +2,12 @@ import { UART_8N1 } from '../../../src/io/contracts.js';
 import { LoopbackNetwork } from '../../../src/io/loopback-net.js';
 import { encodeUtf8 } from '../../../src/net/encoding/utf8.js';
 import { helpText } from '../../../src/net/lines/index.js';
+import { AuthGuard } from '../../../src/service/auth-guard.js';
 import { CONTROL_PORT, ControlPortService } from '../../../src/service/control-port.js';
 import { type ControlTarget, HubControlTarget } from '../../../src/service/control-target.js';
+import { PasswordStore } from '../../../src/service/password-store.js';
 import { RawBridgeService } from '../../../src/service/raw-bridge.js';
+import { MemoryStorage } from '../../../src/service/settings.js';
 import { bannerText } from '../../../src/sim/demo-app.js';
 import { deepEqual, equal, match, ok } from '../assert.js';
 import { test } from '../harness.js';
@@ -217,4 +220,61 @@ test('ControlPortService: a client that never reads its replies is closed; the o
   await r.clock.advance(100);
   equal(r.control.clientCount, 1);
   deepEqual(await r.ask('version\n'), ['OK airboot 9.8.7']);
+});
+
+test('ControlPortService: with an admin password, changes need `login`; wrong ones back off (shared guard)', async () => {
+  const rig = simRig();
+  await rig.clock.advance(20);
+  const network = new LoopbackNetwork(rig.clock);
+  let next = 1;
+  const random = (into: Uint8Array) => {
+    for (let i = 0; i < into.length; i++) into[i] = next++ & 0xff;
+  };
+  const password = new PasswordStore(new MemoryStorage(), { iterations: 4, random });
+  const auth = new AuthGuard({ password, timer: rig.clock, random });
+  const target = new HubControlTarget({
+    hub: rig.hub,
+    target: rig.target,
+    version: '1',
+    boot0: rig.boot0,
+    nrst: rig.nrst,
+  });
+  const control = new ControlPortService({ listen: network.listen, target, auth });
+  const user = new TestClient(network, control.port);
+  await rig.clock.advance(5);
+  const ask = async (text: string, client = user) => {
+    const before = client.lines().length;
+    client.send(text);
+    await rig.clock.advance(400);
+    return client.lines().slice(before);
+  };
+  // No password: everything open, login says so.
+  deepEqual(await ask('login x\n'), ['OK no admin password is set: every command is open']);
+  match((await ask('reset\n'))[0]!, /^OK/);
+  password.set('open sesame');
+  deepEqual(await ask('reset\n'), ["ERR log in first: login PASSWORD (an admin password protects 'reset')"]);
+  deepEqual(await ask('baud 9600\n'), [
+    "ERR log in first: login PASSWORD (an admin password protects 'baud')",
+  ]);
+  match((await ask('status\n'))[0]!, /^OK state=/, 'reading is open');
+  deepEqual(await ask('login open\n'), ['ERR wrong password']);
+  deepEqual(await ask('login open sesame\n'), ['OK logged in']);
+  match((await ask('reset\n'))[0]!, /^OK/);
+  // Another connection is not logged in.
+  const other = new TestClient(network, control.port);
+  await rig.clock.advance(5);
+  match((await ask('boot\n', other))[0]!, /^ERR log in first/);
+  deepEqual(await ask('logout\n'), ['OK logged out']);
+  match((await ask('run\n'))[0]!, /^ERR log in first/);
+  // Back-off (all loopback clients share one address; the success above cleared its count): after the free
+  // failures, even the right password waits.
+  deepEqual(await ask('login a\n', other), ['ERR wrong password']);
+  deepEqual(await ask('login b\n', other), ['ERR wrong password']);
+  deepEqual(await ask('login c\n', other), ['ERR wrong password']);
+  deepEqual(await ask('login open sesame\n', other), ['ERR too many wrong passwords; try again in 1 s']);
+  await rig.clock.advance(1000);
+  deepEqual(await ask('login open sesame\n', other), ['OK logged in']);
+  // A new password ends the login.
+  password.set('changed');
+  match((await ask('reset\n', other))[0]!, /^ERR log in first/);
 });

@@ -2,7 +2,10 @@ import { UART_8N1 } from '../../../src/io/contracts.js';
 import { LoopbackNetwork, type LoopbackNetworkOptions } from '../../../src/io/loopback-net.js';
 import { SerialLink } from '../../../src/io/serial-link.js';
 import { VirtualClock } from '../../../src/io/virtual-clock.js';
+import { AuthGuard } from '../../../src/service/auth-guard.js';
+import { PasswordStore } from '../../../src/service/password-store.js';
 import { RAW_BRIDGE_PORT, type RawBridgeOptions, RawBridgeService } from '../../../src/service/raw-bridge.js';
+import { MemoryStorage } from '../../../src/service/settings.js';
 import { UartHub, type UartHubOptions } from '../../../src/service/uart-hub.js';
 import { bannerText } from '../../../src/sim/demo-app.js';
 import { bytesEqual, equal, match, ok, throws } from '../assert.js';
@@ -189,4 +192,51 @@ test('RawBridgeService: client input is read only as fast as the UART takes it, 
   equal(hub.clients[0]!.fromClientBytes, data.length);
   // 32 KiB of 10-bit characters at 115200 baud take 2.8 s on the wire; the bridge did not read faster.
   equal(hub.totals.toUart, data.length);
+});
+
+function loginGuard(clock: VirtualClock) {
+  let next = 1;
+  const random = (into: Uint8Array) => {
+    for (let i = 0; i < into.length; i++) into[i] = next++ & 0xff;
+  };
+  const password = new PasswordStore(new MemoryStorage(), { iterations: 4, random });
+  password.set('bridge pw');
+  return new AuthGuard({ password, timer: clock, random });
+}
+
+test('RawBridgeService with login: the first line must be the password; it never reaches the UART', async () => {
+  const rig = simRig();
+  await rig.clock.advance(20);
+  const network = new LoopbackNetwork(rig.clock);
+  const auth = loginGuard(rig.clock);
+  const bridge = new RawBridgeService({
+    listen: network.listen,
+    hub: rig.hub,
+    timer: rig.clock,
+    login: auth,
+  });
+  const good = new TestClient(network, bridge.port);
+  await rig.clock.advance(10);
+  equal(rig.hub.clients.length, 0, 'not attached before the password line');
+  // The password and the first data in one write: the data is the session's, not the gate's.
+  good.send('bridge pw\r\nhello\r\n');
+  await rig.clock.advance(50);
+  equal(rig.hub.clients.length, 1);
+  equal(good.text(), 'echo: hello\r\n');
+  equal(rig.hub.clients[0]!.fromClientBytes, 7);
+  const bad = new TestClient(network, bridge.port);
+  await rig.clock.advance(10);
+  bad.send('guess\n');
+  await rig.clock.advance(50);
+  equal(bad.text(), 'ERR wrong password\r\n');
+  ok(bad.closed);
+  equal(rig.hub.clients.length, 1);
+  const silent = new TestClient(network, bridge.port);
+  await rig.clock.advance(30_000);
+  match(silent.text(), /^ERR no password line in time/);
+  const long = new TestClient(network, bridge.port);
+  await rig.clock.advance(10);
+  long.send('x'.repeat(300));
+  await rig.clock.advance(10);
+  match(long.text(), /^ERR password line over 258 bytes/);
 });
