@@ -31,3 +31,8 @@ export function showMessage(target: HTMLElement, text: string, kind: '' | 'ok' |
   target.textContent = text;
   target.className = kind ? `message ${kind}` : 'message';
 }
+
+/** 850 → "850 ms", 2186.6 → "2.19 s". */
+export function formatMs(ms: number): string {
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(2)} s`;
+}

@@ -1,10 +1,14 @@
-/** The airboot web page: status and target buttons, flashing, a serial terminal and the settings. */
+/** The airboot web page: status and target buttons, flashing, a serial terminal and the settings, one page each. */
+import { startAuth } from './auth.js';
 import { startFlash } from './flash.js';
+import { startNav } from './nav.js';
 import { startSettings } from './settings.js';
 import { startStatus } from './status.js';
 import { startTerminal } from './terminal.js';
 
-const status = startStatus();
-startFlash(() => void status.refresh());
+startNav();
+startAuth();
 startTerminal();
 startSettings();
+const status = startStatus();
+startFlash(() => void status.refresh());

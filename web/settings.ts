@@ -1,20 +1,27 @@
 /**
- * The settings card: a form generated from GET /api/settings (name → value; the value's type picks the input),
- * grouped by the name's prefix (`uart.baud` → "uart"). Only changed fields are sent (PUT /api/settings is a
- * partial update). Secrets come back only as `{ set }`: their password field starts empty, and left empty it
- * keeps the stored secret. A 400 lists errors per field; each is shown under its field.
+ * The settings page: a form built from GET /api/settings (name → value; the value's type picks the input), in the
+ * sections of settings-layout.ts. Only changed fields are sent (PUT /api/settings is a partial update). Secrets
+ * come back only as `{ set }`: their password field starts empty, and left empty it keeps the stored secret; the
+ * "clear" box next to a set one sends "" (for the admin password: no password). A 400 lists errors per field;
+ * each is shown under its field. The WiFi section shows only where the runtime has WiFi (status.runtime.wifi).
  */
-import { ApiError, requestJson, type SecretState, type SettingValue } from './api.js';
+import { ApiError, requestJson, type SecretState, type SettingValue, type Status } from './api.js';
 import { byId, element, showMessage } from './dom.js';
+import { choicesFor, LABELS, SECTIONS, WIFI_SECTION } from './settings-layout.js';
+import { onStatus } from './status.js';
 
 interface SettingsAnswer {
   settings: Record<string, SettingValue>;
 }
 
+type Control = HTMLInputElement | HTMLSelectElement;
+
 interface Field {
   readonly name: string;
   readonly original: SettingValue;
-  readonly input: HTMLInputElement;
+  readonly input: Control;
+  /** For a secret that is set: the box that asks to clear it. */
+  readonly clear?: HTMLInputElement;
   readonly error: HTMLElement;
 }
 
@@ -25,49 +32,86 @@ function isSecret(value: SettingValue): value is SecretState {
 /** The value to send for a field, or undefined when it is unchanged. */
 function changedValue(field: Field): SettingValue | undefined {
   const { input, original } = field;
-  if (isSecret(original)) return input.value === '' ? undefined : input.value;
-  if (typeof original === 'boolean') return input.checked === original ? undefined : input.checked;
+  if (isSecret(original)) {
+    if (field.clear?.checked) return '';
+    return input.value === '' ? undefined : input.value;
+  }
+  if (typeof original === 'boolean') {
+    const checked = (input as HTMLInputElement).checked;
+    return checked === original ? undefined : checked;
+  }
   if (typeof original === 'number') {
-    if (input.value.trim() === String(original)) return undefined;
+    const text = input.value.trim();
+    if (text === String(original)) return undefined;
     // Not a number: send the text as it is, so the server names the field and what it wants.
-    const number = Number(input.value.trim());
-    return input.value.trim() !== '' && Number.isFinite(number) ? number : input.value;
+    const number = Number(text);
+    return text !== '' && Number.isFinite(number) ? number : input.value;
   }
   return input.value === original ? undefined : input.value;
 }
 
-function buildField(name: string, value: SettingValue): { row: HTMLElement; field: Field } {
+function buildField(
+  name: string,
+  value: SettingValue,
+  platform: 'node' | 'device',
+): { row: HTMLElement; field: Field } {
   const row = element('div', 'field');
-  const label = element('label');
   const id = `setting-${name.replace(/[^a-z0-9]/gi, '-')}`;
+  const [labelText, hint] = LABELS[name] ?? [name];
+  const label = element('label', '', labelText);
   label.htmlFor = id;
-  label.textContent = name.slice(name.indexOf('.') + 1);
-  const input = element('input');
+  const choices = typeof value === 'string' ? choicesFor(name, platform) : undefined;
+  let input: Control;
+  let clear: HTMLInputElement | undefined;
+  if (choices) {
+    const select = element('select');
+    for (const choice of choices.includes(value as string) ? choices : [...choices, value as string]) {
+      select.append(new Option(choice, choice));
+    }
+    select.value = value as string;
+    input = select;
+  } else {
+    const box = element('input');
+    box.autocomplete = 'off';
+    if (isSecret(value)) {
+      box.type = 'password';
+      box.placeholder = value.set ? 'set: leave empty to keep' : 'not set';
+      box.autocomplete = 'new-password';
+    } else if (typeof value === 'boolean') {
+      box.type = 'checkbox';
+      box.checked = value;
+      row.classList.add('check');
+    } else {
+      box.type = 'text';
+      box.spellcheck = false;
+      if (typeof value === 'number') box.inputMode = 'numeric';
+      box.value = String(value);
+    }
+    input = box;
+  }
   input.id = id;
   input.name = name;
-  input.autocomplete = 'off';
-  if (isSecret(value)) {
-    input.type = 'password';
-    input.placeholder = value.set ? 'unchanged' : 'not set';
-    input.autocomplete = 'new-password';
-  } else if (typeof value === 'boolean') {
-    input.type = 'checkbox';
-    input.checked = value;
-    row.classList.add('check');
-  } else {
-    input.type = 'text';
-    input.spellcheck = false;
-    if (typeof value === 'number') input.inputMode = 'numeric';
-    input.value = String(value);
-  }
   const error = element('span', 'field-error');
   error.id = `${id}-error`;
-  input.setAttribute('aria-describedby', error.id);
+  const described = [error.id];
   row.append(label, input);
-  if (isSecret(value))
-    row.append(element('span', `secret ${value.set ? 'ok' : ''}`, value.set ? 'set' : 'not set'));
+  if (hint) {
+    const note = element('small', 'hint', hint);
+    note.id = `${id}-hint`;
+    described.push(note.id);
+    row.append(note);
+  }
+  if (isSecret(value) && value.set) {
+    const clearLabel = element('label', 'hint');
+    clear = element('input');
+    clear.type = 'checkbox';
+    clear.name = `${name}.clear`;
+    clearLabel.append(clear, ' clear it');
+    row.append(clearLabel);
+  }
+  input.setAttribute('aria-describedby', described.join(' '));
   row.append(error);
-  return { row, field: { name, original: value, input, error } };
+  return { row, field: { name, original: value, input, clear, error } };
 }
 
 export function startSettings(): void {
@@ -75,29 +119,53 @@ export function startSettings(): void {
   const container = byId('settings-fields');
   const message = byId('settings-message');
   let fields: Field[] = [];
+  let wifi = false;
+  let platform: 'node' | 'device' = 'node';
+  let firstStatus: () => void = () => undefined;
+  const statusKnown = new Promise<void>((resolve) => {
+    firstStatus = resolve;
+  });
+
+  const showWifi = () => {
+    const section = container.querySelector<HTMLElement>(`[data-section="${WIFI_SECTION}"]`);
+    if (section) section.hidden = !wifi;
+  };
 
   const render = (settings: Record<string, SettingValue>) => {
     fields = [];
-    const groups = new Map<string, HTMLFieldSetElement>();
     container.replaceChildren();
-    for (const [name, value] of Object.entries(settings)) {
-      const group = name.includes('.') ? name.slice(0, name.indexOf('.')) : 'general';
-      let fieldset = groups.get(group);
-      if (!fieldset) {
-        fieldset = element('fieldset');
-        fieldset.append(element('legend', '', group));
-        groups.set(group, fieldset);
-        container.append(fieldset);
+    const placed = new Set<string>();
+    const sections = [...SECTIONS, { id: 'other', title: 'Other', names: Object.keys(settings) }];
+    for (const section of sections) {
+      const names = section.names.filter((name) => name in settings && !placed.has(name));
+      if (names.length === 0) continue;
+      const fieldset = element('fieldset');
+      fieldset.dataset['section'] = section.id;
+      fieldset.append(element('legend', '', section.title));
+      for (const name of names) {
+        placed.add(name);
+        const { row, field } = buildField(name, settings[name]!, platform);
+        fieldset.append(row);
+        fields.push(field);
       }
-      const { row, field } = buildField(name, value);
-      fieldset.append(row);
-      fields.push(field);
+      container.append(fieldset);
     }
+    showWifi();
   };
+
+  onStatus((status: Status) => {
+    wifi = status.runtime?.wifi === true;
+    platform = status.runtime?.platform ?? 'node';
+    showWifi();
+    firstStatus();
+  });
 
   const load = async () => {
     try {
-      render((await requestJson<SettingsAnswer>('GET', '/api/settings')).settings);
+      const answer = await requestJson<SettingsAnswer>('GET', '/api/settings');
+      // The pin choices and the WiFi section depend on the runtime: wait for the first status.
+      await statusKnown;
+      render(answer.settings);
     } catch (error) {
       showMessage(message, `could not load the settings: ${(error as Error).message}`, 'error');
     }

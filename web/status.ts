@@ -1,11 +1,22 @@
-/** The status card: GET /api/status every 2 s, and the target buttons (POST /api/target/reset|boot|run). */
+/**
+ * The status page: GET /api/status every 2 s (and at once when a flash job ends), shown in the page and handed to
+ * the other parts through onStatus (the auth banner, the WiFi section, the terminal's baud); and the target buttons
+ * (POST /api/target/reset|boot|run).
+ */
 import { ApiError, type JobRecord, requestJson, type Status } from './api.js';
-import { byId, element, formatBytes, showMessage } from './dom.js';
+import { byId, element, formatBytes, formatMs, showMessage } from './dom.js';
 
 /** How often the status is fetched, ms. */
 const REFRESH_MS = 2000;
 
-/** One line about a finished (or running) job, e.g. "ok: 3.0 KiB to STM32F103C8, verified by checksum". */
+const listeners: Array<(status: Status) => void> = [];
+
+/** Call `listener` with every status fetched from now on. */
+export function onStatus(listener: (status: Status) => void): void {
+  listeners.push(listener);
+}
+
+/** One line about a job, e.g. "job 3 ok: 8.0 KiB to STM32F10x medium density, verified by read-back (app.hex, 2.2 s)". */
 export function describeJob(job: JobRecord): string {
   if (job.state === 'running') {
     const progress = job.progress;
@@ -17,26 +28,33 @@ export function describeJob(job: JobRecord): string {
   const result = job.result;
   if (!result) return `job ${job.id} succeeded`;
   const verified = result.verified ? `, verified by ${result.verifyMethod}` : ', not verified';
-  const seconds = (result.totalMs / 1000).toFixed(1);
-  return `job ${job.id} ok: ${formatBytes(result.bytesWritten)} to ${result.chip.name}${verified} (${job.source}, ${seconds} s)`;
+  return `job ${job.id} ok: ${formatBytes(result.bytesWritten)} to ${result.chip.name}${verified} (${job.source}, ${formatMs(result.totalMs)})`;
 }
 
 function render(status: Status): void {
   byId('device-name').textContent = status.name;
   document.title = `airboot · ${status.name}`;
+  const stateClass = `badge state-${status.target.state}`;
   const state = byId('target-state');
   state.textContent = status.target.state;
-  state.className = `badge state-${status.target.state}`;
+  state.className = stateClass;
+  const header = byId('header-target');
+  header.textContent = `target ${status.target.state}`;
+  header.className = stateClass;
   const chip = status.target.chip;
   byId('chip').textContent = chip
-    ? `${chip.name} (PID 0x${chip.pid.toString(16).padStart(3, '0')}, ${formatBytes(chip.flashBytes)} flash)`
-    : 'not identified yet';
+    ? `${chip.name} (PID 0x${chip.pid.toString(16).padStart(3, '0')})`
+    : 'not identified yet (flash once to identify it)';
+  byId('flash-size').textContent = chip ? formatBytes(chip.flashBytes) : '—';
+  const bootloader = status.target.bootloaderVersion;
+  byId('bootloader-version').textContent = bootloader ? `v${bootloader}` : '—';
   byId('uart').textContent = `${status.uart.baud} baud ${status.uart.format}`;
   const job = status.flash.running ?? status.flash.last;
   const last = byId('last-flash');
   last.textContent = job ? describeJob(job) : 'none yet';
   last.className = job?.state === 'failed' ? 'error' : job?.state === 'succeeded' ? 'ok' : '';
-  byId('version').textContent = status.version;
+  const platform = status.runtime?.platform === 'device' ? 'device' : 'Node.js';
+  byId('version').textContent = `airboot ${status.version} on ${platform}`;
 
   const rows = byId('clients').querySelector('tbody')!;
   rows.replaceChildren();
@@ -76,8 +94,10 @@ export function startStatus(): { refresh(): Promise<void> } {
   const refresh = async () => {
     if (timer !== undefined) clearTimeout(timer);
     try {
-      render(await requestJson<Status>('GET', '/api/status'));
+      const status = await requestJson<Status>('GET', '/api/status');
+      render(status);
       setOnline(true);
+      for (const listener of listeners) listener(status);
     } catch {
       setOnline(false);
     }

@@ -13,6 +13,11 @@ export interface TargetLinkOptions {
   /** Which modem line drives BOOT0 / NRST; undefined = the default for this kind of port. */
   boot0?: LineChoice | undefined;
   reset?: LineChoice | undefined;
+  /**
+   * The lines a serial device uses when `boot0`/`reset` are not given (the `pins.*` settings); default RTS → BOOT0,
+   * DTR → NRST. A pty ignores them: it has no modem lines.
+   */
+  defaultLines?: { readonly boot0: LineChoice; readonly reset: LineChoice };
   invertBoot0?: boolean;
   invertReset?: boolean;
   timer: Timer;
@@ -65,8 +70,8 @@ export async function openTargetLink(options: TargetLinkOptions): Promise<Target
     );
   }
   const pty = isPty(options.serial);
-  const boot0 = options.boot0 ?? (pty ? 'none' : 'rts');
-  const reset = options.reset ?? (pty ? 'none' : 'dtr');
+  const boot0 = options.boot0 ?? (pty ? 'none' : (options.defaultLines?.boot0 ?? 'rts'));
+  const reset = options.reset ?? (pty ? 'none' : (options.defaultLines?.reset ?? 'dtr'));
   if (boot0 !== 'none' && boot0 === reset) {
     throw new UsageError(
       `--boot0 and --reset both use ${boot0.toUpperCase()}`,

@@ -21,10 +21,22 @@ export interface JobJson {
   endedAt: number | null;
 }
 
+/** Where the service runs: the web page shows the WiFi settings only on a runtime that has WiFi. */
+export interface RuntimeJson {
+  platform: 'node' | 'device';
+  wifi: boolean;
+}
+
 export interface StatusJson {
   version: string;
   name: string;
-  target: { state: TargetState; chip: FlashResult['chip'] | null };
+  runtime: RuntimeJson;
+  target: {
+    state: TargetState;
+    chip: FlashResult['chip'] | null;
+    /** "2.2" for bootloader byte 0x22 (AN3155 §3.1: Get's version byte, major.minor nibbles); null until known. */
+    bootloaderVersion: string | null;
+  };
   uart: { baud: number; format: string };
   clients: ClientStats[];
   flash: { running: JobJson | null; last: JobJson | null };
@@ -54,6 +66,26 @@ export function lastKnownChip(flashes: FlashService): FlashResult['chip'] | null
   return null;
 }
 
+/** The bootloader version the newest successful job read, as "major.minor" (AN3155 §3.1), or null. */
+export function lastBootloaderVersion(flashes: FlashService): string | null {
+  const history = flashes.history;
+  for (let i = history.length - 1; i >= 0; i--) {
+    const result = history[i]!.result;
+    if (history[i]!.state === 'succeeded' && result) {
+      return `${result.bootloaderVersion >> 4}.${result.bootloaderVersion & 0xf}`;
+    }
+  }
+  return null;
+}
+
+/** Every kept job, newest first (GET /api/flash). */
+export function jobsJson(flashes: FlashService): { jobs: JobJson[] } {
+  const jobs: JobJson[] = [];
+  const history = flashes.history;
+  for (let i = history.length - 1; i >= 0; i--) jobs.push(jobJson(history[i]!));
+  return { jobs };
+}
+
 /** The newest job that has ended. */
 export function lastFinishedJob(flashes: FlashService): FlashJobRecord | undefined {
   const history = flashes.history;
@@ -69,6 +101,7 @@ export function statusJson(
   control: ControlTarget,
   hub: UartHub,
   flashes: FlashService,
+  runtime: RuntimeJson = { platform: 'node', wifi: false },
 ): StatusJson {
   const status = control.status();
   const running = flashes.running;
@@ -76,7 +109,12 @@ export function statusJson(
   return {
     version,
     name,
-    target: { state: status.state, chip: lastKnownChip(flashes) },
+    runtime: { ...runtime },
+    target: {
+      state: status.state,
+      chip: lastKnownChip(flashes),
+      bootloaderVersion: lastBootloaderVersion(flashes),
+    },
     uart: { baud: status.uart.baud, format: formatName(status.uart) },
     clients: hub.clients.map((client) => ({ ...client })),
     flash: { running: running ? jobJson(running) : null, last: last ? jobJson(last) : null },

@@ -43,18 +43,29 @@ export function bridgeCommand(): Command {
       "the application's character format, e.g. 8N1, 8E1 [default: from settings, 8N1]",
     )
     .addOption(
-      new Option('--boot0 <line>', 'modem line driving BOOT0: rts, dtr or none [default: rts]').argParser(
-        parseLine,
-      ),
+      new Option(
+        '--boot0 <line>',
+        'modem line driving BOOT0: rts, dtr or none [default: setting pins.boot0, rts]',
+      ).argParser(parseLine),
     )
     .addOption(
-      new Option('--reset <line>', 'modem line driving NRST: dtr, rts or none [default: dtr]').argParser(
-        parseLine,
-      ),
+      new Option(
+        '--reset <line>',
+        'modem line driving NRST: dtr, rts or none [default: setting pins.nrst, dtr]',
+      ).argParser(parseLine),
     )
-    .option('--invert-boot0', 'BOOT0 is high while its line is asserted')
-    .option('--invert-reset', 'NRST is low while its line is de-asserted');
+    .option('--invert-boot0', 'BOOT0 is high while its line is asserted [default: setting pins.boot0Invert]')
+    .option('--invert-reset', 'NRST is low while its line is de-asserted [default: setting pins.nrstInvert]');
   return addServiceOptions(command, '0.0.0.0').action((options: BridgeCommandOptions) => runBridge(options));
+}
+
+/** A `pins.*` setting as a PC's modem line; a device GPIO name there is a configuration mistake. */
+function settingLine(value: string, name: string): LineChoice {
+  if (value === 'rts' || value === 'dtr' || value === 'none') return value;
+  throw new UsageError(
+    `setting ${name} is '${value}': a PC's serial port has only rts and dtr`,
+    `set it to rts, dtr or none (airboot config set ${name}=rts), or pass --boot0/--reset for this run`,
+  );
 }
 
 async function runBridge(options: BridgeCommandOptions): Promise<void> {
@@ -74,8 +85,13 @@ async function runBridge(options: BridgeCommandOptions): Promise<void> {
     settings: { baud: current['uart.baud'], ...parseFormat(current['uart.format'])! },
     boot0: options.boot0,
     reset: options.reset,
-    invertBoot0: options.invertBoot0,
-    invertReset: options.invertReset,
+    // The pins.* settings, unless a flag says otherwise for this run.
+    defaultLines: {
+      boot0: options.boot0 ?? settingLine(current['pins.boot0'], 'pins.boot0'),
+      reset: options.reset ?? settingLine(current['pins.nrst'], 'pins.nrst'),
+    },
+    invertBoot0: options.invertBoot0 ?? current['pins.boot0Invert'],
+    invertReset: options.invertReset ?? current['pins.nrstInvert'],
     timer: nodeTimer,
     log,
   });

@@ -24,12 +24,22 @@ test('HTTP API: POST /api/flash with a raw Intel HEX body flashes, verifies and 
   bytesEqual(r.flashContent(data.length), data);
   // The status shows the chip and the last job; the target runs the new application.
   const status = JSON.parse((await r.call('GET', '/api/status')).bodyText);
-  deepEqual(status.target, { state: 'running', chip: job.result.chip });
+  // The bootloader's version byte 0x22 reads "2.2" (AN3155 §3.1: major and minor nibbles).
+  const version = job.result.bootloaderVersion;
+  deepEqual(status.target, {
+    state: 'running',
+    chip: job.result.chip,
+    bootloaderVersion: `${version >> 4}.${version & 0xf}`,
+  });
   deepEqual(status.flash, { running: null, last: job });
   equal(r.chip.mode, 'app');
   const again = await r.call('GET', '/api/flash/1');
   equal(again.status, 200);
   deepEqual(JSON.parse(again.bodyText), job);
+  // The history, newest first: the one job so far.
+  const history = await r.call('GET', '/api/flash');
+  equal(history.status, 200);
+  deepEqual(JSON.parse(history.bodyText), { jobs: [job] });
 });
 
 test('HTTP API: a .bin in a multipart form is placed at ?address and written', async () => {

@@ -11,10 +11,12 @@ test('HTTP API: GET /api/status describes the service, the target, the UART and 
   deepEqual(JSON.parse(answer.bodyText), {
     version: VERSION,
     name: 'airboot',
-    target: { state: 'running', chip: null },
+    runtime: { platform: 'node', wifi: false },
+    target: { state: 'running', chip: null, bootloaderVersion: null },
     uart: { baud: 115200, format: '8N1' },
     clients: [],
     flash: { running: null, last: null },
+    auth: { required: false, loggedIn: false },
   });
 });
 
