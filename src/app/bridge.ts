@@ -6,14 +6,19 @@
  */
 import type { Digital, ListenerProvider, Log, SerialProvider, Timer, UartSettings } from '../io/contracts.js';
 import { formatName, parseFormat, silentLog } from '../io/contracts.js';
+import type { HttpRequestLimits } from '../net/http/request-parser.js';
 import { HttpServer } from '../net/http/server.js';
+import type { RuntimeJson } from '../service/api-json.js';
+import { AuthGuard } from '../service/auth-guard.js';
 import { ControlPortService } from '../service/control-port.js';
 import { HubControlTarget } from '../service/control-target.js';
 import { FlashService } from '../service/flash-service.js';
-import { createApiRouter } from '../service/http-api.js';
+import { type ApiContext, createApiRouter } from '../service/http-api.js';
+import type { RandomFill } from '../service/password-store.js';
 import { RawBridgeService } from '../service/raw-bridge.js';
 import { Rfc2217Service } from '../service/rfc2217-service.js';
 import type { Settings, SettingsStore } from '../service/settings.js';
+import type { ImageStaging } from '../service/staging.js';
 import { type AssetStore, withStaticAssets } from '../service/static-assets.js';
 import { TargetControl } from '../service/target.js';
 import { UartHub } from '../service/uart-hub.js';
@@ -42,6 +47,39 @@ export interface BridgeOptions {
   assets?: AssetStore;
   /** Largest firmware upload, bytes (413 beyond). Default: the API's (4 MiB on a host). */
   maxImageBytes?: number;
+  /**
+   * Where uploads stream to instead of RAM (the device's flash partition). Then an upload may fill the staging
+   * area, and `maxImageBytes` bounds what a HEX or S-record file decodes to in RAM.
+   */
+  staging?: ImageStaging;
+  /** Where the service runs, for the status API. Default: a PC without WiFi settings. */
+  runtime?: RuntimeJson;
+  /** Memory limits for a small heap (the device: docs/device.md); each one left out keeps the host's default. */
+  budget?: BridgeBudget;
+  /** Called after PUT /api/settings saved a change and the Bridge applied its part (the device restarts WiFi). */
+  onSettingsChanged?: (settings: Settings) => void;
+  /**
+   * A strong random source for login tokens (Node: platform/node/random.ts; the device: its hardware RNG). Without
+   * it passwords are still checked (Basic, control port) but POST /api/login fails.
+   */
+  random?: RandomFill;
+}
+
+/** What bounds the service's memory, per connection and in total. */
+export interface BridgeBudget {
+  /** Most raw bridge clients, whatever `bridge.maxClients` says. */
+  maxBridgeClients?: number;
+  /** Output held for one slow raw or RFC 2217 client, bytes (host: 16 KiB). */
+  clientQueueBytes?: number;
+  /** Most HTTP connections at once. */
+  maxHttpConnections?: number;
+  /** HTTP output waiting per connection, and input read at a time, bytes (host: 8192 and 2048). */
+  httpOutputBytes?: number;
+  httpReadChunkBytes?: number;
+  /** HTTP request line and header limits. */
+  http?: Partial<Omit<HttpRequestLimits, 'maxBodyBytes'>>;
+  /** WebSocket terminal queue and frame sizes. */
+  terminal?: ApiContext['terminal'];
 }
 
 export type ServiceName = 'bridge' | 'control' | 'rfc2217' | 'http';
@@ -59,10 +97,21 @@ export class Bridge {
   readonly flashes: FlashService;
   readonly services = new Map<ServiceName, PortService>();
   readonly appSettings: UartSettings;
+  /** The admin password check every door shares (HTTP, control port, RFC 2217, raw bridge), with its back-off. */
+  readonly auth: AuthGuard;
   private readonly log: Log;
 
   constructor(readonly options: BridgeOptions) {
     this.log = options.log ?? silentLog;
+    this.auth = new AuthGuard({
+      password: options.settings.password,
+      timer: options.timer,
+      random:
+        options.random ??
+        (() => {
+          throw new Error('this runtime gave no random source: log in with Basic credentials instead');
+        }),
+    });
     const settings = options.settings.settings;
     const format = parseFormat(settings['uart.format'])!;
     this.appSettings = { baud: settings['uart.baud'], ...format };
@@ -73,7 +122,7 @@ export class Bridge {
       log: this.log,
       policy: settings['bridge.policy'] as 'shared' | 'exclusive',
       // Raw, RFC 2217 and WebSocket clients together.
-      maxClients: settings['bridge.maxClients'] + 4,
+      maxClients: Math.min(settings['bridge.maxClients'], options.budget?.maxBridgeClients ?? 16) + 4,
       notices: settings['bridge.notices'],
     });
     this.target = new TargetControl({
@@ -115,14 +164,21 @@ export class Bridge {
     if (bridgePort !== 0) {
       this.services.set(
         'bridge',
-        new RawBridgeService({ ...common, hub: this.hub, timer: options.timer, port: bridgePort }),
+        new RawBridgeService({
+          ...common,
+          hub: this.hub,
+          timer: options.timer,
+          port: bridgePort,
+          queueBytes: options.budget?.clientQueueBytes,
+          login: settings['bridge.login'] ? this.auth : undefined,
+        }),
       );
     }
     const controlPort = port('control', settings['control.port']);
     if (controlPort !== 0) {
       this.services.set(
         'control',
-        new ControlPortService({ ...common, target: this.control, port: controlPort }),
+        new ControlPortService({ ...common, target: this.control, port: controlPort, auth: this.auth }),
       );
     }
     const httpPort = port('http', settings['http.port']);
@@ -137,11 +193,19 @@ export class Bridge {
         timer: options.timer,
         log: this.log,
         maxImageBytes: options.maxImageBytes,
-        onSettingsChanged: (changed) => this.applySettings(changed),
+        staging: options.staging,
+        runtime: options.runtime,
+        terminal: options.budget?.terminal,
+        auth: this.auth,
+        onSettingsChanged: (changed) => {
+          this.applySettings(changed);
+          options.onSettingsChanged?.(changed);
+        },
       });
       const handler = options.assets ? withStaticAssets(options.assets, api.handler) : api.handler;
       // A multipart upload carries part headers and boundaries around the image: leave room for them.
-      const maxBodyBytes = (options.maxImageBytes ?? DEFAULT_UPLOAD_BYTES) + 16 * 1024;
+      const maxBodyBytes =
+        (options.staging?.capacity ?? options.maxImageBytes ?? DEFAULT_UPLOAD_BYTES) + 16 * 1024;
       this.services.set(
         'http',
         new HttpServer({
@@ -149,7 +213,10 @@ export class Bridge {
           port: httpPort,
           timer: options.timer,
           handler,
-          limits: { maxBodyBytes },
+          maxConnections: options.budget?.maxHttpConnections,
+          maxOutputBytes: options.budget?.httpOutputBytes,
+          readChunkBytes: options.budget?.httpReadChunkBytes,
+          limits: { ...options.budget?.http, maxBodyBytes },
         }),
       );
     }
@@ -163,6 +230,8 @@ export class Bridge {
           hub: this.hub,
           timer: options.timer,
           port: rfc2217Port,
+          queueBytes: options.budget?.clientQueueBytes,
+          login: settings['rfc2217.login'] ? this.auth : undefined,
           boot0: options.boot0,
           nrst: options.nrst,
         }),

@@ -150,7 +150,32 @@ export type ListenerProvider = (options: {
 
 /** Key-value storage (ECMA-419 3rd ed. key-value; a JSON file on Node). Values are strings. */
 export interface Storage {
+  /** Most bytes (UTF-8) one value may take, when the store has a limit (Moddable Preference on ESP8266: 63). */
+  readonly maxValueBytes?: number;
   read(key: string): string | undefined;
   write(key: string, value: string): void;
   delete(key: string): void;
 }
+
+/** One UDP datagram and where it came from (ECMA-419 §10.10: a read returns one packet with its sender). */
+export interface Datagram {
+  bytes: Uint8Array;
+  address: string;
+  port: number;
+}
+
+/** A UDP socket (ECMA-419 §10.10 UDP socket). */
+export interface UdpSocket {
+  /** The next waiting datagram; undefined when none waits. */
+  read(): Datagram | undefined;
+  /** Send one datagram. */
+  write(bytes: Bytes, address: string, port: number): void;
+  close(): void;
+}
+
+/** Binds a UDP port; `onReadable(count)` = datagrams waiting. */
+export type UdpProvider = (options: {
+  port: number;
+  onReadable: (count: number) => void;
+  onError?: (error: Error) => void;
+}) => UdpSocket;

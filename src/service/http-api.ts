@@ -10,17 +10,20 @@
  */
 
 import { ImageError } from '../image/errors.js';
-import { parseImage } from '../image/parse-image.js';
 import type { Log, Timer } from '../io/contracts.js';
 import { silentLog } from '../io/contracts.js';
 import { HttpError } from '../net/http/errors.js';
-import { type RouteHandler, Router, readJsonBody } from '../net/http/router.js';
+import { type RouteHandler, type Router, readJsonBody } from '../net/http/router.js';
 import type { ServerResponse } from '../net/http/server-response.js';
-import { jobJson, statusJson } from './api-json.js';
+import { jobJson, jobsJson, type RuntimeJson, statusJson } from './api-json.js';
 import { parseFlashQuery, QueryOptionError } from './api-options.js';
+import type { AuthGuard } from './auth-guard.js';
 import type { ControlTarget } from './control-target.js';
 import { BusyError, type FlashJobRecord, type FlashService } from './flash-service.js';
+import { checkCredentials, GuardedRouter, requestCredentials, tooManyAttempts } from './http-auth.js';
 import { publicSettings, type Settings, type SettingsStore } from './settings.js';
+import type { SizedFlashImage } from './staged-image.js';
+import type { ImageStaging } from './staging.js';
 import type { UartHub } from './uart-hub.js';
 import { DEFAULT_UPLOAD_BYTES, receiveImage, UploadAbortedError } from './upload.js';
 import { type SerialTerminalOptions, serialTerminalRoute } from './ws-terminal.js';
@@ -37,12 +40,24 @@ export interface ApiContext {
   log?: Log;
   /** Most bytes of an uploaded image file; more is answered 413. Default 4 MiB (host); a device passes less. */
   maxImageBytes?: number;
+  /**
+   * Where uploads stream to instead of RAM (the device's flash). Then an upload may be as large as the staging area,
+   * and `maxImageBytes` bounds what a text format decodes to in RAM.
+   */
+  staging?: ImageStaging;
   /** Called after PUT /api/settings saved a change (to apply what can change while running). */
   onSettingsChanged?: (settings: Settings) => void;
   /** Options of the WebSocket terminal (queue sizes, ping interval). */
   terminal?: Partial<Omit<SerialTerminalOptions, 'hub' | 'timer' | 'log'>>;
+  /** Where the service runs (status `runtime`). Default `{ platform: 'node', wifi: false }`; the device passes its own. */
+  runtime?: RuntimeJson;
   /** Milliseconds between keep-alive comments on the event stream. Default 15000. */
   eventKeepAliveMs?: number;
+  /**
+   * The admin password check (auth-guard.ts). With a password set, every state-changing route and the terminal
+   * need credentials (http-auth.ts); the CSRF check applies with or without it.
+   */
+  auth?: AuthGuard;
 }
 
 /** Whether `path` belongs to the API (the rest is for static files). */
@@ -53,11 +68,53 @@ export function isApiPath(path: string): boolean {
 /** A router with every endpoint of the API; mount `router.handler` on an HttpServer. */
 export function createApiRouter(context: ApiContext): Router {
   const log = context.log ?? silentLog;
-  const router = new Router();
+  // Every route passes the CSRF and credential checks first (http-auth.ts), those added below and any added later.
+  const router = new GuardedRouter(context.auth);
+  const auth = context.auth;
   const { hub, control, flashes, settings } = context;
 
-  router.get('/api/status', (_request, response) => {
-    response.json(200, statusJson(context.version, context.name(), control, hub, flashes));
+  router.get('/api/status', async ({ head, query, request }, response) => {
+    const required = auth?.required ?? false;
+    // loggedIn: this request carried valid credentials (a wrong Basic password counts toward the back-off).
+    const loggedIn =
+      required &&
+      (await checkCredentials(auth!, requestCredentials(head, query), request.remoteAddress)) === 'ok';
+    response.json(200, {
+      ...statusJson(context.version, context.name(), control, hub, flashes, context.runtime),
+      auth: { required, loggedIn },
+    });
+  });
+
+  // Log in: trade the admin password for a bearer token (contract: "Added 2026-11-23"). Open to all (it is how one
+  // gets credentials); guarded by the back-off. Without a password set there is nothing to log in to.
+  router.post('/api/login', async ({ request }, response) => {
+    const body = await readJsonBody(request, LOGIN_BODY_LIMIT);
+    const password = (body as { password?: unknown } | null)?.password;
+    if (typeof password !== 'string') {
+      response.json(400, { error: 'BAD_REQUEST', message: 'send {"password": "..."}' });
+      return;
+    }
+    if (!auth?.required) {
+      response.json(409, { error: 'NO_PASSWORD', message: 'no admin password is set: nothing to log in to' });
+      return;
+    }
+    const result = await auth.login(password, request.remoteAddress);
+    if (result.ok) {
+      log('info', `http: ${request.remoteAddress} logged in`);
+      response.json(200, { token: result.token, expiresInMs: result.expiresInMs });
+    } else if (result.reason === 'TOO_MANY_ATTEMPTS') {
+      tooManyAttempts(response, result.retryAfterMs);
+    } else {
+      log('warn', `http: wrong admin password from ${request.remoteAddress}`);
+      response.json(401, { error: 'BAD_PASSWORD', message: 'wrong password' });
+    }
+  });
+
+  // Log out: end the session of the bearer token sent, if any. Always 200 (ending nothing is not an error).
+  router.post('/api/logout', ({ head, query }, response) => {
+    const credentials = requestCredentials(head, query);
+    if (auth && credentials.kind === 'token') auth.logout(credentials.token);
+    response.json(200, { ok: true });
   });
 
   router.get('/api/settings', (_request, response) => {
@@ -92,6 +149,11 @@ export function createApiRouter(context: ApiContext): Router {
     '/api/target/run',
     targetAction(() => control.run()),
   );
+
+  // The kept jobs, newest first (at most `flash.keepResults`: FlashService keeps no more).
+  router.get('/api/flash', (_request, response) => {
+    response.json(200, jobsJson(flashes));
+  });
 
   // Before /api/flash/:id, which would otherwise take "events" as an id.
   router.get('/api/flash/events', (_request, response) => {
@@ -138,9 +200,17 @@ export function createApiRouter(context: ApiContext): Router {
       return;
     }
     const maxBytes = context.maxImageBytes ?? DEFAULT_UPLOAD_BYTES;
+    const staging = context.staging;
+    if (staging?.receiving) {
+      response.json(409, {
+        error: 'UPLOAD_BUSY',
+        message: 'another upload is being received; try when it ends',
+      });
+      return;
+    }
     let upload: Awaited<ReturnType<typeof receiveImage>>;
     try {
-      upload = await receiveImage(request, maxBytes);
+      upload = await receiveImage(request, staging ? staging.capacity : maxBytes, staging);
     } catch (error) {
       if (error instanceof UploadAbortedError) {
         log('info', `http: flash upload from ${request.remoteAddress} not flashed: ${error.message}`);
@@ -152,9 +222,9 @@ export function createApiRouter(context: ApiContext): Router {
       return;
     }
     const name = options.name ?? upload.filename;
-    let image: ReturnType<typeof parseImage>['image'];
+    let image: SizedFlashImage;
     try {
-      image = parseImage(upload.bytes, { name, baseAddress: options.address, maxBytes }).image;
+      image = upload.open({ name, baseAddress: options.address, maxBytes }).image;
     } catch (error) {
       if (!(error instanceof ImageError)) throw error;
       response.json(400, {
@@ -194,6 +264,9 @@ export function createApiRouter(context: ApiContext): Router {
 
   return router;
 }
+
+/** Most bytes of a POST /api/login body: {"password": …} with a 64-character password, escaped. */
+const LOGIN_BODY_LIMIT = 1024;
 
 /** POST /api/target/… : 200 with the message, 409 while a flash job has the target. */
 function targetAction(action: () => Promise<string>): RouteHandler {

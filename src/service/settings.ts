@@ -6,6 +6,8 @@
  */
 import type { Storage } from '../io/contracts.js';
 import { parseFormat } from '../io/contracts.js';
+import { encodeUtf8 } from '../net/encoding/utf8.js';
+import { PasswordStore, type PasswordStoreOptions, passwordProblem } from './password-store.js';
 
 export type SettingValue = string | number | boolean;
 
@@ -15,6 +17,11 @@ interface FieldSpec {
   readonly check?: (value: never) => string | undefined;
   /** Never returned by the API; a PUT without it keeps the stored one. */
   readonly secret?: boolean;
+  /**
+   * Write-only and never stored in clear: the value goes to the PasswordStore (salted PBKDF2 under its own keys),
+   * and the settings hold only whether one is set (PASSWORD_IS_SET or '').
+   */
+  readonly hashed?: boolean;
   /** Shown by `airboot config get` and the web page. */
   readonly help: string;
 }
@@ -35,6 +42,11 @@ const oneOf =
   (...choices: string[]) =>
   (value: string) =>
     choices.includes(value) ? undefined : `must be one of ${choices.join(', ')}`;
+/** A modem line of a PC's serial port, or a GPIO of the device (ESP8266 GPIO0–16). */
+const pinLine = (value: string) =>
+  /^(rts|dtr|none|gpio([0-9]|1[0-6]))$/.test(value)
+    ? undefined
+    : 'must be rts, dtr or none (a PC), or gpio0 to gpio16 (the device)';
 const text = (max: number) => (value: string) =>
   value.length <= max ? undefined : `must be at most ${max} characters`;
 
@@ -59,6 +71,20 @@ export const SETTINGS_SCHEMA = Object.freeze({
     check: baud,
     help: 'UART speed while flashing (AN3155: up to 115200 is safe)',
   },
+  // How BOOT0 and NRST are wired (the stm32loader convention by default: RTS → BOOT0, DTR → NRST). Read when the
+  // service starts; a command-line flag (--boot0, --reset, --invert-*) overrides them for one run.
+  'pins.boot0': {
+    default: 'rts',
+    check: pinLine,
+    help: 'line driving BOOT0: rts, dtr or none on a PC, gpioN on the device (next start)',
+  },
+  'pins.nrst': {
+    default: 'dtr',
+    check: pinLine,
+    help: 'line driving NRST: dtr, rts or none on a PC, gpioN on the device (next start)',
+  },
+  'pins.boot0Invert': { default: false, help: 'BOOT0 is high while its line is asserted (next start)' },
+  'pins.nrstInvert': { default: false, help: 'NRST is low while its line is de-asserted (next start)' },
   'bridge.port': { default: 1234, check: port, help: 'raw serial bridge TCP port' },
   'bridge.policy': {
     default: 'shared',
@@ -69,6 +95,21 @@ export const SETTINGS_SCHEMA = Object.freeze({
   'bridge.notices': { default: true, help: 'tell serial clients when a flash job starts and ends' },
   'control.port': { default: 1235, check: port, help: 'control port (line commands)' },
   'rfc2217.port': { default: 2217, check: port, help: 'RFC 2217 serial port' },
+  'rfc2217.login': {
+    default: false,
+    help: 'RFC 2217 clients send the admin password as a first line before the Telnet session',
+  },
+  'bridge.login': {
+    default: false,
+    help: 'raw bridge clients send the admin password as a first line (off: the bridge is open, as the seed)',
+  },
+  'admin.password': {
+    default: '',
+    check: (value: string) => passwordProblem(value),
+    secret: true,
+    hashed: true,
+    help: 'password for every state-changing action (HTTP, control port); empty: none',
+  },
   'http.port': { default: 8080, check: port, help: 'web UI and HTTP API' },
   'wifi.ssid': {
     default: '',
@@ -166,13 +207,28 @@ export function parseSettingText(name: string, textValue: string): SettingValue 
   return textValue;
 }
 
-/** Settings kept in a Storage, one key per field; only fields that differ from the default are stored. */
+/** What the settings hold for a hashed field that is set (the password itself is never kept). */
+export const PASSWORD_IS_SET = '(set)';
+
+/**
+ * Settings kept in a Storage, one key per field; only fields that differ from the default are stored. The admin
+ * password goes to `password` (a PasswordStore on the same Storage), never to its own key.
+ */
 export class SettingsStore {
   private current: Settings;
+  readonly password: PasswordStore;
 
-  constructor(private readonly storage: Storage) {
+  constructor(
+    private readonly storage: Storage,
+    passwordOptions: PasswordStoreOptions = {},
+  ) {
     this.current = defaultSettings();
+    this.password = new PasswordStore(storage, passwordOptions);
     for (const [name, spec] of fields()) {
+      if (spec.hashed) {
+        (this.current as Record<string, SettingValue>)[name] = this.password.isSet ? PASSWORD_IS_SET : '';
+        continue;
+      }
       const stored = storage.read(name);
       if (stored === undefined) continue;
       const value = decode(stored, spec.default);
@@ -191,7 +247,24 @@ export class SettingsStore {
   update(update: unknown): FieldError[] | undefined {
     const result = applyUpdate(this.current, update);
     if (result.errors) return result.errors;
+    const given = update as Record<string, unknown>;
     for (const [name, spec] of fields()) {
+      if (spec.hashed && typeof given[name] === 'string' && given[name] !== '' && !this.password.canSet) {
+        return [
+          { field: name, message: 'cannot be set here: this runtime gave no random source for the salt' },
+        ];
+      }
+    }
+    const tooLong = this.valuesTooLong(result.settings);
+    if (tooLong.length > 0) return tooLong;
+    for (const [name, spec] of fields()) {
+      if (spec.hashed) {
+        // Any string given is a new password, even one equal to PASSWORD_IS_SET; null or absent keeps it.
+        const value = given[name];
+        if (typeof value === 'string') this.password.set(value);
+        (result.settings as Record<string, SettingValue>)[name] = this.password.isSet ? PASSWORD_IS_SET : '';
+        continue;
+      }
       const before = (this.current as Record<string, SettingValue>)[name];
       const after = (result.settings as Record<string, SettingValue>)[name]!;
       if (before === after) continue;
@@ -200,6 +273,31 @@ export class SettingsStore {
     }
     this.current = result.settings;
     return undefined;
+  }
+
+  /** Changed fields whose value the storage cannot hold (Storage.maxValueBytes): refused before anything is written. */
+  private valuesTooLong(next: Settings): FieldError[] {
+    const limit = this.storage.maxValueBytes;
+    if (limit === undefined) return [];
+    const errors: FieldError[] = [];
+    for (const [name, spec] of fields()) {
+      const value = (next as Record<string, SettingValue>)[name]!;
+      if (
+        spec.hashed ||
+        value === spec.default ||
+        value === (this.current as Record<string, SettingValue>)[name]
+      ) {
+        continue;
+      }
+      const bytes = encodeUtf8(String(value)).length;
+      if (bytes > limit) {
+        errors.push({
+          field: name,
+          message: `takes ${bytes} bytes as UTF-8; this device stores at most ${limit}`,
+        });
+      }
+    }
+    return errors;
   }
 }
 

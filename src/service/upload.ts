@@ -3,13 +3,17 @@
  * with a field named "file" (a browser, RFC 7578). The whole image is collected before anything else happens, so
  * that it can be checked before the target is touched (docs/architecture.md "Flashing, the safe way").
  *
- * On the host the bytes are kept in memory, bounded by `maxBytes`. The device build will stream them into a flash
- * staging area instead of RAM (its heap is 32 KB); what follows — parse, check, flash — stays the same.
+ * On the host the bytes are kept in memory, bounded by `maxBytes`. The device streams them into a flash staging area
+ * instead (`staging`, its heap is 32 KB); either way `open()` gives the checked image, and what follows stays the same.
  */
+import type { ImageFormat } from '../image/detect.js';
+import { parseImage } from '../image/parse-image.js';
 import { AirbootError } from '../io/errors.js';
 import { HttpError } from '../net/http/errors.js';
 import { MultipartParser } from '../net/http/multipart.js';
 import type { ServerRequest } from '../net/http/server.js';
+import { openStagedImage, type SizedFlashImage } from './staged-image.js';
+import type { ImageStaging } from './staging.js';
 
 /** Default most image bytes accepted on the host, 4 MiB (larger than any STM32's flash in a HEX file). */
 export const DEFAULT_UPLOAD_BYTES = 4 * 1024 * 1024;
@@ -18,10 +22,25 @@ export const DEFAULT_UPLOAD_BYTES = 4 * 1024 * 1024;
 export const UPLOAD_FIELD = 'file';
 
 export interface ReceivedImage {
-  /** The file's bytes. */
-  bytes: Uint8Array;
+  /** The file's bytes when received into RAM; undefined when they were staged in flash. */
+  bytes: Uint8Array | undefined;
   /** The file name the browser gave the "file" part, if any. */
   filename: string | undefined;
+  /** Parse and check the image (ImageError when it is bad), from RAM or from the staging area. */
+  open(options: OpenImageOptions): { image: SizedFlashImage; format: ImageFormat };
+}
+
+export interface OpenImageOptions {
+  name?: string | undefined;
+  /** Load address of a raw binary. */
+  baseAddress?: number | undefined;
+  /** Most data bytes the image may hold (for a staged text image: decoded in RAM). */
+  maxBytes: number;
+}
+
+/** Where an upload's bytes go while they arrive. */
+interface UploadSink {
+  append(chunk: Uint8Array): boolean;
 }
 
 /** Bytes appended into one buffer that grows (by doubling) up to a fixed maximum. */
@@ -75,13 +94,16 @@ export class UploadAbortedError extends AirbootError {
 }
 
 /**
- * Collect the image in `request`'s body. Rejects with HttpError: BODY_TOO_LARGE (413) past `maxBytes` — before
- * reading when Content-Length says so —, the multipart parser's errors (400), BAD_REQUEST when a form has no
- * "file" field or it is empty; with UploadAbortedError when the body never completes.
+ * Collect the image in `request`'s body: into RAM, or chunk by chunk into `staging` when given (then `maxBytes` is
+ * the most bytes staged, and `open()`'s `maxBytes` the most decoded in RAM). Rejects with HttpError:
+ * BODY_TOO_LARGE (413) past `maxBytes` — before reading when Content-Length says so —, the multipart parser's
+ * errors (400), BAD_REQUEST when a form has no "file" field or it is empty; with UploadAbortedError when the body
+ * never completes.
  */
 export function receiveImage(
   request: ServerRequest,
   maxBytes = DEFAULT_UPLOAD_BYTES,
+  staging?: ImageStaging,
 ): Promise<ReceivedImage> {
   const head = request.head;
   const contentType = head.headers.get('content-type') ?? '';
@@ -93,12 +115,21 @@ export function receiveImage(
     return Promise.reject(tooLarge(maxBytes, announced));
   }
   return new Promise((resolve, reject) => {
-    const collected = new BoundedBytes(maxBytes, announced);
+    let collected: (UploadSink & { bytes(): Uint8Array }) | undefined;
+    let sink: UploadSink;
+    if (staging) {
+      staging.begin();
+      sink = staging;
+    } else {
+      collected = new BoundedBytes(maxBytes, announced);
+      sink = collected;
+    }
     let settled = false;
     let filename: string | undefined;
     const fail = (error: Error) => {
       if (settled) return;
       settled = true;
+      staging?.abandon();
       reject(error);
     };
     let parser: MultipartParser | undefined;
@@ -114,7 +145,7 @@ export function receiveImage(
             if (inFile) filename = part.filename;
           },
           onPartData(chunk) {
-            if (inFile && !settled && !collected.append(chunk)) fail(tooLarge(maxBytes));
+            if (inFile && !settled && !sink.append(chunk)) fail(tooLarge(maxBytes));
           },
           onPartEnd() {
             if (inFile) fileSeen = true;
@@ -132,7 +163,7 @@ export function receiveImage(
       onData(chunk) {
         if (settled) return;
         if (parser) parser.push(chunk);
-        else if (!collected.append(chunk)) fail(tooLarge(maxBytes));
+        else if (!sink.append(chunk)) fail(tooLarge(maxBytes));
       },
       onEnd() {
         if (settled) return;
@@ -145,7 +176,17 @@ export function receiveImage(
           }
         }
         settled = true;
-        resolve({ bytes: collected.bytes(), filename });
+        if (staging) {
+          staging.finish();
+          resolve({
+            bytes: undefined,
+            filename,
+            open: (options) => openStagedImage(staging, { ...options, maxDecodedBytes: options.maxBytes }),
+          });
+          return;
+        }
+        const bytes = collected!.bytes();
+        resolve({ bytes, filename, open: (options) => parseImage(bytes, options) });
       },
       onAbort(error) {
         fail(new UploadAbortedError(error.message));

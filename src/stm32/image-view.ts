@@ -9,9 +9,18 @@ export interface ImageBlock {
   readonly data: Uint8Array;
 }
 
+/**
+ * Where one run of image bytes lies. Only its place and length: a staged image (service/staged-image.ts) keeps the
+ * bytes in flash and reads them block by block, so its segments carry no data in RAM.
+ */
+export interface ImageSpan {
+  readonly address: number;
+  readonly data: { readonly length: number };
+}
+
 export interface FlashImage {
   /** Sorted, non-overlapping runs of bytes. */
-  readonly segments: readonly ImageBlock[];
+  readonly segments: readonly ImageSpan[];
   /** Entry point from the file (ELF e_entry, HEX start linear address), if it has one. */
   readonly entry?: number | undefined;
   /** `length` bytes from `address`, with `fill` where the image has no data. */

@@ -1,0 +1,175 @@
+/**
+ * The airboot service on the device (ESP8266/ESP32 with the Moddable SDK): the portable Bridge with the ECMA-419
+ * and Moddable adapters of platform/moddable, plus what only a device has — WiFi (access point or station, with
+ * the fallback of service/wifi-policy.ts), the captive-portal DNS while it is an access point, mDNS as
+ * airboot-XXXX.local, settings in Preference, uploads staged in a flash partition, the web page from resources.
+ *
+ * firmware/main.ts calls startDevice() with the board the manifest names.
+ */
+import type { LogLevel } from '../io/contracts.js';
+import { CaptiveDns } from '../net/dns/captive-dns.js';
+import { ResourceAssetStore } from '../platform/moddable/assets.js';
+import type { BoardProfile } from '../platform/moddable/boards.js';
+import { pinFromSetting } from '../platform/moddable/boards.js';
+import { describePin, openTargetPin } from '../platform/moddable/digital.js';
+import { PartitionRegion } from '../platform/moddable/flash-region.js';
+import { describeHeap } from '../platform/moddable/heap.js';
+import { deviceLog } from '../platform/moddable/log.js';
+import { advertiseDevice, type DeviceAdvertisement } from '../platform/moddable/mdns.js';
+import { deviceSerialProvider } from '../platform/moddable/serial.js';
+import { PreferenceStorage } from '../platform/moddable/storage.js';
+import { deviceListen } from '../platform/moddable/tcp.js';
+import { deviceTimer } from '../platform/moddable/timer.js';
+import { deviceUdp } from '../platform/moddable/udp.js';
+import { deviceMac, ModdableRadio } from '../platform/moddable/wifi.js';
+import { deviceHostName } from '../service/device-name.js';
+import { SETTINGS_SCHEMA, type Settings, SettingsStore } from '../service/settings.js';
+import { ImageStaging } from '../service/staging.js';
+import { type WifiCredentials, WifiPolicy } from '../service/wifi-policy.js';
+import { Bridge } from './bridge.js';
+
+/** The HTTP port on the device: 80 while `http.port` is at its (host) default of 8080. */
+export const DEVICE_HTTP_PORT = 80;
+/** Milliseconds between saving new WiFi settings and applying them: the HTTP answer leaves first. */
+const WIFI_RESTART_DELAY_MS = 1000;
+
+export interface DeviceConfig {
+  board: BoardProfile;
+  version: string;
+  /** Log lines from this level up go to `trace`; 'off' on an ESP8266 whose UART0 is the target's link. */
+  logLevel: LogLevel | 'off';
+}
+
+export interface RunningDevice {
+  readonly bridge: Bridge;
+  readonly wifi: WifiPolicy;
+  /** The captive-portal DNS while the access point runs. */
+  readonly dns: CaptiveDns | undefined;
+  /** The mDNS host name (without .local). */
+  readonly hostName: string;
+  close(): void;
+}
+
+export function startDevice(config: DeviceConfig): RunningDevice {
+  const { board } = config;
+  const log = deviceLog(config.logLevel);
+  const timer = deviceTimer;
+  const settings = new SettingsStore(new PreferenceStorage());
+  const initial = settings.settings;
+  const boot0Pin = pinFromSetting(initial['pins.boot0'], initial['pins.boot0Invert'], board.boot0);
+  const nrstPin = pinFromSetting(initial['pins.nrst'], initial['pins.nrstInvert'], board.nrst);
+  // Safe levels from the first instant: BOOT0 low (the application), NRST released.
+  const boot0 = boot0Pin && openTargetPin(boot0Pin, 0);
+  const nrst = nrstPin && openTargetPin(nrstPin, 1);
+  const httpPort =
+    initial['http.port'] === SETTINGS_SCHEMA['http.port'].default ? DEVICE_HTTP_PORT : initial['http.port'];
+  const staging = new ImageStaging(new PartitionRegion(board.stagingPartition), {
+    writeBufferBytes: board.stagingWriteBufferBytes,
+  });
+  const wiring = `${describePin('BOOT0', boot0Pin)} ${describePin('NRST', nrstPin)}`;
+  let wifiRestart: unknown;
+  const bridge = new Bridge({
+    uart: deviceSerialProvider(board.uart),
+    boot0,
+    nrst,
+    wiring,
+    settings,
+    listen: deviceListen({ maxConnections: board.maxConnections, log }),
+    timer,
+    log,
+    version: config.version,
+    ports: { http: httpPort },
+    assets: new ResourceAssetStore(),
+    maxImageBytes: board.maxDecodedImageBytes,
+    staging,
+    runtime: { platform: 'device', wifi: true },
+    budget: board.budget,
+    onSettingsChanged: (now) => {
+      if (sameWifi(credentials(now), wifi.credentialsInUse)) return;
+      timer.clear(wifiRestart);
+      wifiRestart = timer.set(() => wifi.start(credentials(settings.settings)), WIFI_RESTART_DELAY_MS);
+    },
+  });
+  bridge.start();
+  log('info', `${board.description}: ${wiring}, target UART${board.uart.port}`);
+  if (board.resetTargetAtStart) void bridge.target.runApplication();
+
+  const hostName = deviceHostName(initial['device.name'], deviceMac());
+  let dns: CaptiveDns | undefined;
+  let mdns: DeviceAdvertisement | undefined;
+  const wifi = new DeviceWifi(
+    new WifiPolicy({
+      radio: new ModdableRadio((event) => wifi.policy.radioEvent(event), board.maxApStations),
+      timer,
+      log,
+      onChange: (_state, address) => {
+        if (wifi.policy.accessPointRunning && !dns && address) {
+          dns = new CaptiveDns({ udp: deviceUdp, address, log });
+        } else if (!wifi.policy.accessPointRunning && dns) {
+          dns.close();
+          dns = undefined;
+        }
+        if (address && !mdns) {
+          mdns = advertiseDevice({ hostName, port: httpPort, txt: { version: config.version }, log });
+        }
+        log('info', `reach me at http://${address ?? '?'}/ or http://${hostName}.local/`);
+      },
+    }),
+  );
+  let chip: string | undefined;
+  bridge.flashes.subscribe((record) => {
+    const found = record.result?.chip.name;
+    if (record.state !== 'succeeded' || !found || found === chip) return;
+    chip = found;
+    mdns?.updateTxt({ version: config.version, chip });
+  });
+  wifi.start(credentials(initial));
+  log('info', describeHeap());
+
+  return {
+    bridge,
+    wifi: wifi.policy,
+    get dns() {
+      return dns;
+    },
+    hostName,
+    close() {
+      timer.clear(wifiRestart);
+      wifi.policy.close();
+      dns?.close();
+      mdns?.close();
+      bridge.close();
+      boot0?.close();
+      nrst?.close();
+    },
+  };
+}
+
+/** The policy and the credentials it was last started with. */
+class DeviceWifi {
+  credentialsInUse: WifiCredentials | undefined;
+  constructor(readonly policy: WifiPolicy) {}
+  start(credentials: WifiCredentials): void {
+    this.credentialsInUse = credentials;
+    this.policy.start(credentials);
+  }
+}
+
+function credentials(settings: Settings): WifiCredentials {
+  return {
+    ssid: settings['wifi.ssid'],
+    password: settings['wifi.password'],
+    apSsid: settings['ap.ssid'],
+    apPassword: settings['ap.password'],
+  };
+}
+
+function sameWifi(a: WifiCredentials, b: WifiCredentials | undefined): boolean {
+  return (
+    b !== undefined &&
+    a.ssid === b.ssid &&
+    a.password === b.password &&
+    a.apSsid === b.apSsid &&
+    a.apPassword === b.apPassword
+  );
+}

@@ -1,0 +1,81 @@
+/**
+ * The target's UART on the device: airboot's native module (`airboot/serial`, firmware/native/serial) adapted to
+ * the Serial contract. Moddable's own `embedded:io/serial` is 8N1 only; the STM32 bootloader needs 8E1 (AN3155 §2)
+ * and the bridge must switch speed and format while open, which the native module adds.
+ */
+import NativeSerial from 'airboot/serial';
+import { WouldBlockError } from '../../io/byte-channel.js';
+import type { Bytes, Serial, SerialProvider, UartSettings } from '../../io/contracts.js';
+import { formatName } from '../../io/contracts.js';
+import { DeviceError } from './errors.js';
+
+/** Where the UART is and how much it buffers (a board profile's `uart`). */
+export interface UartPins {
+  /** UART number: 0 on ESP8266; 2 on an ESP32 (0 carries its console). */
+  port: number;
+  /** ESP8266: UART0 on GPIO13 (RX) / GPIO15 (TX) instead of GPIO3/1. */
+  swap?: boolean;
+  /** ESP32: RX and TX pins. */
+  receive?: number;
+  transmit?: number;
+  /** Software receive buffer in the native module, bytes (outside the JS heap). */
+  receiveBufferBytes: number;
+}
+
+type NativeFormat = { baud: number; dataBits: 7 | 8; parity: 'none' | 'even' | 'odd'; stopBits: 1 | 2 };
+
+/** The formats the ESP UARTs do (7 or 8 data bits, none/even/odd parity, 1 or 2 stop bits); DeviceError otherwise. */
+export function nativeFormat(settings: UartSettings): NativeFormat {
+  const { baud, dataBits, parity, stopBits } = settings;
+  if (
+    (dataBits !== 7 && dataBits !== 8) ||
+    (parity !== 'none' && parity !== 'even' && parity !== 'odd') ||
+    (stopBits !== 1 && stopBits !== 2)
+  ) {
+    throw new DeviceError(
+      'UART_FORMAT',
+      `the device's UART does not do ${formatName(settings)}: use 7 or 8 data bits, N/E/O parity, 1 or 2 stop bits`,
+    );
+  }
+  return { baud, dataBits, parity, stopBits };
+}
+
+/** A SerialProvider over the native module with the board's pins and buffer. */
+export function deviceSerialProvider(pins: UartPins): SerialProvider {
+  return (options) => {
+    const uart = new NativeSerial({
+      ...pins,
+      ...nativeFormat(options),
+      onReadable: options.onReadable,
+      onWritable: options.onWritable,
+      onError: () => options.onError?.(new DeviceError('UART_ERROR', `UART${pins.port} reported an error`)),
+    });
+    return new DeviceSerial(uart);
+  };
+}
+
+class DeviceSerial implements Serial {
+  constructor(private readonly uart: NativeSerial) {}
+
+  read(max?: number): Uint8Array | undefined {
+    const bytes = max === undefined ? this.uart.read() : this.uart.read(max);
+    return bytes === undefined || bytes.byteLength === 0 ? undefined : new Uint8Array(bytes);
+  }
+
+  write(bytes: Bytes): number {
+    try {
+      return this.uart.write(bytes);
+    } catch {
+      // The native module throws when the bytes do not fit its transmit buffer: the contract's "would block".
+      throw new WouldBlockError(0);
+    }
+  }
+
+  configure(settings: UartSettings): void {
+    this.uart.configure(nativeFormat(settings));
+  }
+
+  close(): void {
+    this.uart.close();
+  }
+}

@@ -1,0 +1,45 @@
+/** Fake of `embedded:io/socket/tcp`: adopts a connection from the fake listener. */
+import type { TcpSocket } from '../../../src/io/contracts.js';
+import type { PendingConnection } from './listener.js';
+import { toArrayBuffer } from './world.js';
+
+export default class FakeTcp {
+  private readonly socket: TcpSocket;
+
+  constructor(options: {
+    from?: unknown;
+    onReadable?: (count: number) => void;
+    onWritable?: (count: number) => void;
+    onError?: () => void;
+  }) {
+    const pending = options.from as PendingConnection | undefined;
+    if (!pending) throw new Error('the fake TCP only adopts connections from a listener');
+    this.socket = pending.socket;
+    pending.callbacks.onReadable = options.onReadable;
+    pending.callbacks.onWritable = options.onWritable;
+    pending.callbacks.onError = options.onError;
+  }
+
+  get remoteAddress(): string {
+    return this.socket.remoteAddress;
+  }
+
+  get remotePort(): number {
+    return this.socket.remotePort;
+  }
+
+  read(count?: number): ArrayBuffer | undefined {
+    const bytes = this.socket.read(count);
+    return bytes && toArrayBuffer(bytes);
+  }
+
+  write(bytes: ArrayBuffer | ArrayBufferView): number {
+    return this.socket.write(
+      ArrayBuffer.isView(bytes) ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) : bytes,
+    );
+  }
+
+  close(): void {
+    this.socket.close();
+  }
+}
