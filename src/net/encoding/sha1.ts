@@ -2,71 +2,28 @@
  * SHA-1 (RFC 3174, FIPS 180-4 §6.1), portable: XS has no crypto module and the WebSocket handshake needs it
  * (RFC 6455 §4.2.2). SHA-1 is broken for collision resistance; here it only proves that a server read the key.
  *
- * Streaming with a fixed footprint: one 64-byte block buffer and an 80-word schedule, whatever the input size.
+ * Blocks, padding and streaming are block-hash.ts's (shared with SHA-256); this file is the compression function,
+ * with an 80-word message schedule.
  */
+import { BlockHash } from './block-hash.js';
 
 /** SHA-1 of `bytes` as 20 bytes. */
 export function sha1(bytes: Uint8Array): Uint8Array {
   return new Sha1().update(bytes).digest();
 }
 
-export class Sha1 {
-  // Initial hash values H0..H4 (RFC 3174 §6.1).
-  private readonly state = Int32Array.of(
-    0x67452301,
-    0xefcdab89 | 0,
-    0x98badcfe | 0,
-    0x10325476,
-    0xc3d2e1f0 | 0,
-  );
-  private readonly block = new Uint8Array(64);
+// Initial hash values H0..H4 (RFC 3174 §6.1).
+const H0 = Int32Array.of(0x67452301, 0xefcdab89 | 0, 0x98badcfe | 0, 0x10325476, 0xc3d2e1f0 | 0);
+
+export class Sha1 extends BlockHash {
   private readonly schedule = new Int32Array(80);
-  private blockLength = 0;
-  private totalBytes = 0;
-  private finished = false;
 
-  /** Add more message bytes; returns this for chaining. */
-  update(bytes: Uint8Array): this {
-    if (this.finished) throw new RangeError('SHA-1: update() after digest()');
-    this.totalBytes += bytes.length;
-    let i = 0;
-    while (i < bytes.length) {
-      const take = Math.min(64 - this.blockLength, bytes.length - i);
-      this.block.set(bytes.subarray(i, i + take), this.blockLength);
-      this.blockLength += take;
-      i += take;
-      if (this.blockLength === 64) {
-        this.compress();
-        this.blockLength = 0;
-      }
-    }
-    return this;
-  }
-
-  /** Finish and return the 20-byte digest. The object cannot be updated afterwards. */
-  digest(): Uint8Array {
-    if (this.finished) throw new RangeError('SHA-1: digest() called twice');
-    this.finished = true;
-    // Padding (RFC 3174 §4): a 1 bit, zeros up to 56 mod 64 bytes, then the message length in bits as 64 bits.
-    const bitsHigh = Math.floor(this.totalBytes / 0x2000_0000);
-    const bitsLow = (this.totalBytes % 0x2000_0000) * 8;
-    this.block[this.blockLength++] = 0x80;
-    if (this.blockLength > 56) {
-      this.block.fill(0, this.blockLength);
-      this.compress();
-      this.blockLength = 0;
-    }
-    this.block.fill(0, this.blockLength, 56);
-    writeUint32(this.block, 56, bitsHigh);
-    writeUint32(this.block, 60, bitsLow);
-    this.compress();
-    const out = new Uint8Array(20);
-    for (let i = 0; i < 5; i++) writeUint32(out, i * 4, this.state[i]!);
-    return out;
+  constructor() {
+    super('SHA-1', H0);
   }
 
   /** Process one 64-byte block (RFC 3174 §6.1, method 1). */
-  private compress(): void {
+  protected compress(): void {
     const w = this.schedule;
     const b = this.block;
     for (let t = 0; t < 16; t++) {
@@ -112,11 +69,4 @@ export class Sha1 {
 
 function rotl(x: number, n: number): number {
   return (x << n) | (x >>> (32 - n));
-}
-
-function writeUint32(out: Uint8Array, offset: number, value: number): void {
-  out[offset] = value >>> 24;
-  out[offset + 1] = value >>> 16;
-  out[offset + 2] = value >>> 8;
-  out[offset + 3] = value;
 }

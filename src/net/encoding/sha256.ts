@@ -2,14 +2,15 @@
  * SHA-256 (FIPS 180-4 §6.2), portable: XS has no crypto module, and the admin password is stored as
  * PBKDF2-HMAC-SHA256 (see hmac.ts, pbkdf2.ts).
  *
- * Streaming with a fixed footprint: one 64-byte block buffer and a 64-word schedule, whatever the input size.
- * Words are kept as signed 32-bit integers (`| 0`) so that XS keeps them as integers, not doubles.
+ * Blocks, padding and streaming are block-hash.ts's (shared with SHA-1); this file is the compression function and
+ * its constants, with a 64-word message schedule.
  */
+import { BlockHash, HASH_BLOCK_BYTES } from './block-hash.js';
 
 /** Digest size, bytes (FIPS 180-4 §1). */
 export const SHA256_BYTES = 32;
 /** Block size, bytes (FIPS 180-4 §1); HMAC pads keys to this (RFC 2104 §2). */
-export const SHA256_BLOCK_BYTES = 64;
+export const SHA256_BLOCK_BYTES = HASH_BLOCK_BYTES;
 
 // Round constants K0..K63: the first 32 bits of the fractional parts of the cube roots of the first 64 primes
 // (FIPS 180-4 §4.2.2).
@@ -43,83 +44,18 @@ export function sha256(bytes: Uint8Array): Uint8Array {
   return new Sha256().update(bytes).digest();
 }
 
-export class Sha256 {
-  private readonly state = Int32Array.from(H0);
-  private readonly block = new Uint8Array(SHA256_BLOCK_BYTES);
+export class Sha256 extends BlockHash {
   private readonly schedule = new Int32Array(64);
-  private blockLength = 0;
-  private totalBytes = 0;
-  private finished = false;
 
-  /** Add more message bytes; returns this for chaining. */
-  update(bytes: Uint8Array): this {
-    if (this.finished) throw new RangeError('SHA-256: update() after digest()');
-    this.totalBytes += bytes.length;
-    let i = 0;
-    while (i < bytes.length) {
-      const take = Math.min(64 - this.blockLength, bytes.length - i);
-      this.block.set(bytes.subarray(i, i + take), this.blockLength);
-      this.blockLength += take;
-      i += take;
-      if (this.blockLength === 64) {
-        this.compress();
-        this.blockLength = 0;
-      }
-    }
-    return this;
-  }
-
-  /** Finish and return the 32-byte digest. The object cannot be updated afterwards. */
-  digest(): Uint8Array {
-    const out = new Uint8Array(SHA256_BYTES);
-    this.digestInto(out);
-    return out;
-  }
-
-  /** Finish and write the 32-byte digest into `out` at `offset` (no allocation: PBKDF2 calls this per round). */
-  digestInto(out: Uint8Array, offset = 0): void {
-    if (this.finished) throw new RangeError('SHA-256: digest() called twice');
-    this.finished = true;
-    // Padding (FIPS 180-4 §5.1.1): a 1 bit, zeros up to 56 mod 64 bytes, then the length in bits as 64 bits.
-    const bitsHigh = Math.floor(this.totalBytes / 0x2000_0000);
-    const bitsLow = (this.totalBytes % 0x2000_0000) * 8;
-    this.block[this.blockLength++] = 0x80;
-    if (this.blockLength > 56) {
-      this.block.fill(0, this.blockLength);
-      this.compress();
-      this.blockLength = 0;
-    }
-    this.block.fill(0, this.blockLength, 56);
-    writeUint32(this.block, 56, bitsHigh);
-    writeUint32(this.block, 60, bitsLow);
-    this.compress();
-    for (let i = 0; i < 8; i++) writeUint32(out, offset + i * 4, this.state[i]!);
-  }
-
-  /** Become a copy of `other` (same state and buffered bytes): HMAC restarts from its keyed states this way. */
-  copyFrom(other: Sha256): this {
-    this.state.set(other.state);
-    this.block.set(other.block);
-    this.blockLength = other.blockLength;
-    this.totalBytes = other.totalBytes;
-    this.finished = other.finished;
-    return this;
-  }
-
-  /** Start over with the initial hash value. */
-  reset(): this {
-    this.state.set(H0);
-    this.blockLength = 0;
-    this.totalBytes = 0;
-    this.finished = false;
-    return this;
+  constructor() {
+    super('SHA-256', H0);
   }
 
   /**
    * Process one 64-byte block (FIPS 180-4 §6.2.2). The rotations are written out, not called: XS interprets, and a
    * function call per rotation made this three times slower there (ten rotations per round).
    */
-  private compress(): void {
+  protected compress(): void {
     const w = this.schedule;
     const b = this.block;
     for (let t = 0; t < 16; t++) {
@@ -167,11 +103,4 @@ export class Sha256 {
     s[6] = s[6]! + g;
     s[7] = s[7]! + h;
   }
-}
-
-function writeUint32(out: Uint8Array, offset: number, value: number): void {
-  out[offset] = value >>> 24;
-  out[offset + 1] = value >>> 16;
-  out[offset + 2] = value >>> 8;
-  out[offset + 3] = value;
 }
