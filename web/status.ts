@@ -1,7 +1,7 @@
 /**
  * The status page: GET /api/status every 2 s (and at once when a flash job ends), shown in the page and handed to
  * the other parts through onStatus (the auth banner, the WiFi section, the terminal's baud); and the target buttons
- * (POST /api/target/reset|boot|run).
+ * (POST /api/target/reset|boot|run|identify).
  */
 import { ApiError, type JobRecord, requestJson, type Status } from './api.js';
 import { byId, element, formatBytes, formatMs, showMessage } from './dom.js';
@@ -112,8 +112,8 @@ export function startStatus(): { refresh(): Promise<void> } {
       button.disabled = true;
       showMessage(message, `${button.textContent}…`);
       try {
-        const answer = await requestJson<{ message?: string }>('POST', `/api/target/${action}`);
-        showMessage(message, answer?.message ?? 'done', 'ok');
+        const answer = await requestJson<TargetAnswer>('POST', `/api/target/${action}`);
+        showMessage(message, describeAnswer(answer), 'ok');
       } catch (error) {
         const text =
           error instanceof ApiError ? error.message : `request failed: ${(error as Error).message}`;
@@ -125,4 +125,18 @@ export function startStatus(): { refresh(): Promise<void> } {
     });
   }
   return { refresh };
+}
+
+/** What a target action answers: a message (reset, boot, run) or the chip found (identify). */
+interface TargetAnswer {
+  message?: string;
+  chip?: { name: string; pid: number; flashBytes: number };
+  bootloaderVersion?: string;
+}
+
+function describeAnswer(answer: TargetAnswer | undefined): string {
+  if (answer?.chip) {
+    return `${answer.chip.name}, ${answer.chip.flashBytes / 1024} KiB flash, bootloader v${answer.bootloaderVersion}`;
+  }
+  return answer?.message ?? 'done';
 }

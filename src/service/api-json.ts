@@ -56,26 +56,16 @@ export function jobJson(record: FlashJobRecord): JobJson {
   };
 }
 
-/** The chip named by the newest job that succeeded: the last thing known about what is on the wire. */
+/** The chip the newest successful flash job or identify found: the last thing known about what is on the wire. */
 export function lastKnownChip(flashes: FlashService): FlashResult['chip'] | null {
-  const history = flashes.history;
-  for (let i = history.length - 1; i >= 0; i--) {
-    const result = history[i]!.result;
-    if (history[i]!.state === 'succeeded' && result) return { ...result.chip };
-  }
-  return null;
+  const known = flashes.known;
+  return known ? { ...known.chip } : null;
 }
 
-/** The bootloader version the newest successful job read, as "major.minor" (AN3155 §3.1), or null. */
+/** The bootloader version the newest successful job or identify read, as "major.minor" (AN3155 §3.1), or null. */
 export function lastBootloaderVersion(flashes: FlashService): string | null {
-  const history = flashes.history;
-  for (let i = history.length - 1; i >= 0; i--) {
-    const result = history[i]!.result;
-    if (history[i]!.state === 'succeeded' && result) {
-      return `${result.bootloaderVersion >> 4}.${result.bootloaderVersion & 0xf}`;
-    }
-  }
-  return null;
+  const version = flashes.known?.bootloaderVersion;
+  return version === undefined ? null : `${version >> 4}.${version & 0xf}`;
 }
 
 /** Every kept job, newest first (GET /api/flash). */

@@ -12,6 +12,7 @@ import { Bootloader } from '../stm32/bootloader.js';
 import { CancelToken } from '../stm32/cancel.js';
 import type { FlashOptions, FlashProgress, FlashResult } from '../stm32/flasher.js';
 import { flash } from '../stm32/flasher.js';
+import { identify } from '../stm32/identify.js';
 import type { FlashImage } from '../stm32/image-view.js';
 import type { TargetControl } from './target.js';
 import type { UartHub } from './uart-hub.js';
@@ -21,11 +22,25 @@ export function bootloaderSettings(baud: number): UartSettings {
   return { baud, dataBits: 8, parity: 'even', stopBits: 1 };
 }
 
-/** Another job holds the target (HTTP 409). */
+/** Another job holds the target (HTTP 409). `jobId` is null while the chip is being identified. */
 export class BusyError extends AirbootError {
-  constructor(readonly jobId: number) {
-    super('BUSY', `flash job ${jobId} is still running; wait for it to finish`);
+  constructor(readonly jobId: number | null) {
+    super(
+      'BUSY',
+      jobId === null
+        ? 'the chip is being identified; try again in a moment'
+        : `flash job ${jobId} is still running; wait for it to finish`,
+    );
   }
+}
+
+type Outcome<T> = { ok: true; value: T } | { ok: false; error: unknown };
+
+/** What the newest flash job or identify() learned of the chip behind the UART. */
+export interface KnownTarget {
+  chip: FlashResult['chip'];
+  /** AN3155 §3.1: major version in the high nibble (0x22 = 2.2). */
+  bootloaderVersion: number;
 }
 
 export type JobState = 'running' | 'succeeded' | 'failed';
@@ -69,6 +84,8 @@ export class FlashService {
   private current: { record: FlashJobRecord; cancel: CancelToken } | undefined;
   private readonly listeners = new Set<(record: FlashJobRecord) => void>();
   private readonly log: Log;
+  private identifying = false;
+  private knownTarget: KnownTarget | undefined;
 
   constructor(private readonly options: FlashServiceOptions) {
     this.log = options.log ?? silentLog;
@@ -82,6 +99,11 @@ export class FlashService {
   /** Kept jobs, newest last. */
   get history(): readonly FlashJobRecord[] {
     return this.jobs;
+  }
+
+  /** The chip the newest successful flash job or identify() found, if any. */
+  get known(): KnownTarget | undefined {
+    return this.knownTarget;
   }
 
   job(id: number): FlashJobRecord | undefined {
@@ -113,7 +135,7 @@ export class FlashService {
     record: FlashJobRecord;
     done: Promise<FlashJobRecord>;
   } {
-    if (this.current) throw new BusyError(this.current.record.id);
+    this.refuseWhileBusy();
     const record: FlashJobRecord = {
       id: this.nextId++,
       state: 'running',
@@ -139,47 +161,105 @@ export class FlashService {
     return { record, done };
   }
 
+  /**
+   * Put the chip in its bootloader, identify it (Get, Get ID, flash size: stm32/identify.ts) and hand it back
+   * running its application: what the status shows before anything was flashed. Takes the UART from the clients
+   * like a flash job (they are told) and is refused (BusyError) while a job runs, as a job is while this runs.
+   */
+  async identify(): Promise<KnownTarget> {
+    this.refuseWhileBusy();
+    this.identifying = true;
+    try {
+      const found = await this.inBootloader('identify', async (bootloader) => {
+        const target = await identify(bootloader, { log: this.log });
+        return {
+          chip: { pid: target.chip.pid, name: target.chip.name, flashBytes: target.flashBytes },
+          bootloaderVersion: target.bootloaderVersion,
+        };
+      });
+      if (!found.ok) throw found.error;
+      this.knownTarget = found.value;
+      this.log('info', `identified ${found.value.chip.name}`);
+      return found.value;
+    } finally {
+      this.identifying = false;
+      this.options.afterJob?.();
+    }
+  }
+
+  private refuseWhileBusy(): void {
+    if (this.current) throw new BusyError(this.current.record.id);
+    if (this.identifying) throw new BusyError(null);
+  }
+
   private async execute(
     record: FlashJobRecord,
     image: FlashImage,
     jobOptions: JobOptions,
     cancel: CancelToken,
   ) {
-    const { hub, target, timer } = this.options;
-    const lease = hub.acquire(`flash job ${record.id}`);
-    let channel: ByteChannel | undefined;
-    try {
-      await target.enterBootloader();
-      const baud = this.options.bootloaderBaud ?? 115200;
-      channel = new ByteChannel(lease.provider, bootloaderSettings(baud), timer);
-      const bootloader = new Bootloader(channel, timer, { baud, log: this.log });
-      record.result = await flash(bootloader, image, {
-        ...jobOptions,
-        cancel,
-        timer,
-        log: this.log,
-        onProgress: (progress) => {
-          record.progress = progress;
-          this.emit(record);
-        },
-      });
+    const outcome = await this.inBootloader(
+      `flash job ${record.id}`,
+      (bootloader) =>
+        flash(bootloader, image, {
+          ...jobOptions,
+          cancel,
+          timer: this.options.timer,
+          log: this.log,
+          onProgress: (progress) => {
+            record.progress = progress;
+            this.emit(record);
+          },
+        }),
+      // After Go the application already runs: only BOOT0 goes low, so the next reset runs it too.
+      jobOptions.go === true,
+    );
+    if (outcome.ok) {
+      record.result = outcome.value;
       record.state = 'succeeded';
+      this.knownTarget = {
+        chip: { ...outcome.value.chip },
+        bootloaderVersion: outcome.value.bootloaderVersion,
+      };
       this.log(
         'info',
         `flash job ${record.id}: ${record.result.bytesWritten} bytes written and ${record.result.verifyMethod} verified`,
       );
-    } catch (error) {
+    } else {
       record.state = 'failed';
-      const failure = error as { code?: string; message?: string };
-      record.error = { code: failure.code ?? 'INTERNAL', message: failure.message ?? String(error) };
+      const failure = outcome.error as { code?: string; message?: string };
+      record.error = { code: failure.code ?? 'INTERNAL', message: failure.message ?? String(outcome.error) };
       this.log('error', `flash job ${record.id} failed: ${record.error.message}`);
-    } finally {
-      channel?.close();
-      // After Go the application already runs: only BOOT0 goes low, so the next reset runs it too.
-      if (record.state === 'succeeded' && jobOptions.go) target.release();
-      else await target.runApplication().catch(() => undefined);
-      lease.release();
     }
+  }
+
+  /**
+   * Take the UART from the clients (`purpose` is what they are told), put the chip in its bootloader, run `work`
+   * on it, and hand the chip back running its application — whatever `work` did. Never rejects: the outcome says.
+   * @param startedApplication work ended with Go (AN3155 §3.8): on success only BOOT0 is released, no reset.
+   */
+  private async inBootloader<T>(
+    purpose: string,
+    work: (bootloader: Bootloader) => Promise<T>,
+    startedApplication = false,
+  ): Promise<Outcome<T>> {
+    const { hub, target, timer } = this.options;
+    const lease = hub.acquire(purpose);
+    let channel: ByteChannel | undefined;
+    let outcome: Outcome<T>;
+    try {
+      await target.enterBootloader();
+      const baud = this.options.bootloaderBaud ?? 115200;
+      channel = new ByteChannel(lease.provider, bootloaderSettings(baud), timer);
+      outcome = { ok: true, value: await work(new Bootloader(channel, timer, { baud, log: this.log })) };
+    } catch (error) {
+      outcome = { ok: false, error };
+    }
+    channel?.close();
+    if (outcome.ok && startedApplication) target.release();
+    else await target.runApplication().catch(() => undefined);
+    lease.release();
+    return outcome;
   }
 
   private emit(record: FlashJobRecord): void {

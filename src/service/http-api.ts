@@ -150,6 +150,24 @@ export function createApiRouter(context: ApiContext): Router {
     targetAction(() => control.run()),
   );
 
+  // Identify the chip (it is reset into its bootloader and back): what the status shows before any flash.
+  router.post('/api/target/identify', async (_request, response) => {
+    try {
+      const found = await flashes.identify();
+      response.json(200, {
+        chip: { ...found.chip },
+        bootloaderVersion: `${found.bootloaderVersion >> 4}.${found.bootloaderVersion & 0xf}`,
+      });
+    } catch (error) {
+      if (error instanceof BusyError) {
+        busy(response, error);
+        return;
+      }
+      const failure = error as { code?: string; message?: string };
+      response.json(500, { error: failure.code ?? 'INTERNAL', message: failure.message ?? String(error) });
+    }
+  });
+
   // The kept jobs, newest first (at most `flash.keepResults`: FlashService keeps no more).
   router.get('/api/flash', (_request, response) => {
     response.json(200, jobsJson(flashes));

@@ -128,3 +128,26 @@ test('an upload cut off half-way (the client resets the connection) leaves the c
   assert.equal(service.flashes.running, undefined);
   assert.deepEqual(flashBytes(16384), before);
 });
+
+test('curl -X POST /api/target/identify names the chip; the status then shows it; 409 while a job runs', {
+  skip: curlSkip,
+}, async () => {
+  const { status, body } = await curl(['-X', 'POST', `${base}/api/target/identify`]);
+  assert.equal(status, 200, body);
+  assert.deepEqual(JSON.parse(body), {
+    chip: { pid: 0x410, name: 'STM32F10x medium density', flashBytes: 64 * 1024 },
+    bootloaderVersion: '2.2',
+  });
+  const after = JSON.parse((await curl([`${base}/api/status`])).body);
+  assert.equal(after.target.chip.name, 'STM32F10x medium density');
+  assert.equal(after.target.bootloaderVersion, '2.2');
+  // While a flash job holds the target, identify is refused like a second upload.
+  const file = path.join(dir, 'identify-busy.bin');
+  writeFileSync(file, firmware('identify busy'));
+  const job = await curl(['--data-binary', `@${file}`, `${base}/api/flash?name=x.bin&wait=0`]);
+  assert.equal(job.status, 202, job.body);
+  const refused = await curl(['-X', 'POST', `${base}/api/target/identify`]);
+  assert.equal(refused.status, 409, refused.body);
+  assert.equal(JSON.parse(refused.body).error, 'BUSY');
+  await until(() => service.flashes.running === undefined, 30_000, 'the flash job to end');
+});

@@ -66,6 +66,13 @@ async function watchProgress(): Promise<void> {
   })()`);
 }
 
+async function lastJobIdOrNone(): Promise<number | null> {
+  const status = (await (await fetch(`${demo!.base}/api/status`)).json()) as {
+    flash: { last: { id: number } | null };
+  };
+  return status.flash.last?.id ?? null;
+}
+
 async function lastJobId(): Promise<number> {
   const status = (await (await fetch(`${demo!.base}/api/status`)).json()) as {
     flash: { last: { id: number } };
@@ -73,11 +80,15 @@ async function lastJobId(): Promise<number> {
   return status.flash.last.id;
 }
 
-test('status: live state, UART and clients; the chip, its flash and bootloader once identified', {
+test('status: the chip named before any flash; live state, UART and clients; the Identify button', {
   skip,
   timeout: 45_000,
 }, async () => {
   await page.locator('#link-state', { hasText: 'online' }).waitFor();
+  // airboot demo identifies its chip at start: the page names it although nothing was flashed.
+  await page.locator('#chip', { hasText: 'STM32F10x medium density (PID 0x410)' }).waitFor();
+  assert.match((await page.locator('#bootloader-version').textContent()) ?? '', /2\.2/);
+  assert.equal(await lastJobIdOrNone(), null, 'no flash job ran');
   await page.locator('#target-state', { hasText: 'running' }).waitFor();
   assert.match((await page.locator('#uart').textContent()) ?? '', /115200 baud 8N1/);
   assert.match((await page.locator('#version').textContent()) ?? '', /on Node\.js/);
@@ -91,6 +102,11 @@ test('status: live state, UART and clients; the chip, its flash and bootloader o
   await page.locator('[data-target-action="run"]').click();
   await page.locator('#target-state', { hasText: 'running' }).waitFor();
   await page.locator('#target-message.ok').waitFor();
+  await page.locator('[data-target-action="identify"]').click();
+  await page
+    .locator('#target-message.ok', { hasText: 'STM32F10x medium density, 64 KiB flash, bootloader v2.2' })
+    .waitFor();
+  await page.locator('#target-state', { hasText: 'running' }).waitFor();
 });
 
 test('terminal: typed line echoed, ANSI colours, hex view, pause, clear, quick baud switch', {

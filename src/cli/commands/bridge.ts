@@ -5,6 +5,7 @@ import { createStderrLog } from '../../platform/node/log.js';
 import { nodeTimer } from '../../platform/node/timer.js';
 import { openTargetLink } from '../connect.js';
 import { UsageError } from '../failure.js';
+import { identifyAtStart } from '../identify-at-start.js';
 import { type LineChoice, parseBaud, parseLine } from '../options.js';
 import {
   addServiceOptions,
@@ -25,6 +26,7 @@ interface BridgeCommandOptions extends ServiceOptions {
   reset?: LineChoice;
   invertBoot0?: boolean;
   invertReset?: boolean;
+  identify?: boolean;
 }
 
 /** `airboot bridge`: put a real STM32's UART and firmware upload on the network from this machine. */
@@ -55,7 +57,11 @@ export function bridgeCommand(): Command {
       ).argParser(parseLine),
     )
     .option('--invert-boot0', 'BOOT0 is high while its line is asserted [default: setting pins.boot0Invert]')
-    .option('--invert-reset', 'NRST is low while its line is de-asserted [default: setting pins.nrstInvert]');
+    .option('--invert-reset', 'NRST is low while its line is de-asserted [default: setting pins.nrstInvert]')
+    .option(
+      '--identify',
+      'at start, reset the chip into its bootloader to name it, then back into its application (restarts it)',
+    );
   return addServiceOptions(command, '0.0.0.0').action((options: BridgeCommandOptions) => runBridge(options));
 }
 
@@ -108,6 +114,8 @@ async function runBridge(options: BridgeCommandOptions): Promise<void> {
       ports: portOverrides(options),
       mdns: options.mdns === false ? false : undefined,
     });
+    // Before the ports are announced: a client that comes at once finds the target free, not busy identifying.
+    if (options.identify) await identifyAtStart(running.bridge, log);
     printPorts(running, options, `airboot bridge: ${link.description}`);
     await waitForSignal();
     running.close();

@@ -7,6 +7,7 @@ import { nodeTimer } from '../../platform/node/timer.js';
 import { demoFirmware } from '../../sim/demo-firmware.js';
 import { hostOutput, SimulatedStm32 } from '../../sim/stm32-sim.js';
 import { MODELS } from '../../stm32/chips.js';
+import { identifyAtStart } from '../identify-at-start.js';
 import {
   addServiceOptions,
   portOverrides,
@@ -65,6 +66,8 @@ async function runDemo(options: DemoOptions): Promise<void> {
     bootloaderStartMs: chip.chip.timing.bootloaderStartMs + 20,
   });
   chip.powerOn();
+  // Before the ports are announced: a client that comes at once finds the target free, not busy identifying.
+  await identifyAtStart(running.bridge, log);
   printPorts(
     running,
     options,

@@ -40,18 +40,26 @@ export function infoCommand(): Command {
         'with --host, the status of an airboot service (target, chip, UART, clients, last flash)',
     ),
   );
-  return addHostAlternative(command).action((options: InfoOptions) => runInfo(options));
+  return addHostAlternative(command)
+    .option(
+      '--identify',
+      'with --host: have the service identify the chip first (it is reset into its bootloader and back)',
+    )
+    .action((options: InfoOptions) => runInfo(options));
 }
 
 interface InfoOptions extends TargetOptions {
   host?: RemoteHost;
+  identify?: boolean;
 }
 
 async function runInfo(options: InfoOptions): Promise<void> {
   const host = requireSerialOrHost(options);
   if (host) {
-    // The service knows the target; asking it does not disturb the target (no bootloader entry).
-    const status = await new ApiClient(host).get<ServiceStatus>('/api/status');
+    // The service knows the target; asking it does not disturb the target (no bootloader entry) unless told to.
+    const client = new ApiClient(host);
+    if (options.identify) await client.post('/api/target/identify');
+    const status = await client.get<ServiceStatus>('/api/status');
     process.stdout.write(options.json ? `${JSON.stringify(status)}\n` : formatStatus(status, host.baseUrl));
     return;
   }

@@ -4,7 +4,7 @@ import { decodeUtf8, encodeUtf8 } from '../../../src/net/encoding/utf8.js';
 import { BusyError, FlashService } from '../../../src/service/flash-service.js';
 import type { UartClient } from '../../../src/service/uart-hub.js';
 import { FLASH_BASE } from '../../../src/stm32/chips.js';
-import { bytesEqual, deepEqual, equal, match, ok, throws } from '../assert.js';
+import { bytesEqual, deepEqual, equal, match, ok, rejects, throws } from '../assert.js';
 import { test } from '../harness.js';
 import { simRig } from './bridge-rig.js';
 
@@ -81,4 +81,43 @@ test('FlashService: a chip that never answers fails the job loudly and leaves th
   equal(finished.error?.code, 'TIMEOUT');
   equal(r.hub.takenFor, undefined);
   deepEqual(r.hub.settings, UART_8N1);
+});
+
+test('FlashService.identify: the chip is named without flashing, and handed back running its application', async () => {
+  const r = rig();
+  equal(r.service.known, undefined);
+  const found = await r.clock.run(r.service.identify());
+  equal(found.chip.pid, 0x410);
+  equal(found.chip.flashBytes, 64 * 1024);
+  equal(found.bootloaderVersion, 0x22);
+  deepEqual(r.service.known, found);
+  equal(r.chip.mode, 'app');
+  equal(r.hub.takenFor, undefined);
+  deepEqual(r.hub.settings, UART_8N1);
+  equal(r.service.history.length, 0, 'identify is not a flash job');
+  match(r.notices[0]!, /identify/);
+});
+
+test('FlashService.identify: refused while a job runs, and a job is refused while it runs', async () => {
+  const r = rig();
+  const job = r.service.start(firmware(), 'a.bin');
+  await rejects(r.service.identify(), { code: 'BUSY' });
+  await r.clock.run(job.done);
+  const identifying = r.service.identify();
+  const error = throws(() => r.service.start(firmware(), 'b.bin'), { code: 'BUSY' }) as BusyError;
+  equal(error.jobId, null);
+  match(error.message, /being identified/);
+  await r.clock.run(identifying);
+});
+
+test('FlashService.identify: a chip that never answers fails with the wiring diagnosis and keeps what was known', async () => {
+  const r = rig();
+  const known = await r.clock.run(r.service.identify());
+  r.chip.faults.muted = true;
+  const error = await r.clock.run(rejects(r.service.identify(), { code: 'TIMEOUT' }));
+  match(error.message, /did not answer 0x7F.*BOOT0\/NRST/);
+  deepEqual(r.service.known, known, 'a failed identify does not forget the chip');
+  equal(r.hub.takenFor, undefined, 'the UART is given back');
+  r.chip.faults.muted = false;
+  equal((await r.clock.run(r.service.identify())).chip.pid, 0x410);
 });

@@ -46,17 +46,17 @@ async function syncAnswer(b: ReturnType<typeof bench>): Promise<number | undefin
   }
 }
 
-test('TargetControl: enterBootloader raises BOOT0, pulses NRST 100 ms, waits, and the bootloader answers', async () => {
+test('TargetControl: enterBootloader raises BOOT0, pulses NRST 20 ms, waits, and the bootloader answers', async () => {
   const b = bench();
   equal(b.chip.mode, 'app');
   const control = new TargetControl({ boot0: b.boot0, nrst: b.nrst, timer: b.clock });
   const action = await b.clock.run(control.enterBootloader());
   deepEqual(action, { reset: true, bootSelected: true });
   // BOOT0 is high before NRST rises (it is sampled on that edge), NRST low for the whole pulse.
-  deepEqual(b.edges, ['0 BOOT0=1', '0 NRST=0', '100 NRST=1']);
+  deepEqual(b.edges, ['0 BOOT0=1', '0 NRST=0', '20 NRST=1']);
   equal(b.chip.mode, 'bootloader');
   // 100 ms of start-up wait cover the F1's 50 ms (AN2606), so the first 0x7F is taken.
-  equal(b.clock.now(), 200);
+  equal(b.clock.now(), 120);
   equal(await syncAnswer(b), ACK);
 });
 
