@@ -52,15 +52,18 @@ const deviceModules: Plugin = {
   },
 };
 
-/** One script for xsnap from `entry` (JavaScript importing by absolute path), Moddable's modules faked. */
-export async function bundleForXs(entry: string, sourcefile: string): Promise<string> {
+/**
+ * One script for xsnap from `entry` (JavaScript importing by absolute path), Moddable's modules faked — unless
+ * `deviceFakes` is false (the portable suite, which must import none of them).
+ */
+export async function bundleForXs(entry: string, sourcefile: string, deviceFakes = true): Promise<string> {
   const bundle = await build({
     stdin: { contents: entry, resolveDir: root, loader: 'js', sourcefile },
     bundle: true,
     format: 'iife',
     target: 'es2022',
     platform: 'neutral',
-    plugins: [deviceModules],
+    plugins: deviceFakes ? [deviceModules] : [],
     write: false,
     logLevel: 'warning',
   });
