@@ -67,7 +67,9 @@ export async function runXsSuite(suite: XsSuite): Promise<number> {
   }
   if (!finished) {
     failed++;
-    console.log(`not ok - [${suite.tag}] the suite did not finish: a test waits on something that never happens`);
+    console.log(
+      `not ok - [${suite.tag}] the suite did not finish: a test waits on something that never happens`,
+    );
   }
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   console.log(`# ${suite.description}: ${suite.files.length} files, ${seconds} s`);
