@@ -16,6 +16,7 @@ import { PartitionRegion } from '../platform/moddable/flash-region.js';
 import { describeHeap } from '../platform/moddable/heap.js';
 import { deviceLog } from '../platform/moddable/log.js';
 import { advertiseDevice, type DeviceAdvertisement } from '../platform/moddable/mdns.js';
+import { deviceRandom } from '../platform/moddable/random.js';
 import { deviceSerialProvider } from '../platform/moddable/serial.js';
 import { PreferenceStorage } from '../platform/moddable/storage.js';
 import { deviceListen } from '../platform/moddable/tcp.js';
@@ -54,7 +55,7 @@ export function startDevice(config: DeviceConfig): RunningDevice {
   const { board } = config;
   const log = deviceLog(config.logLevel);
   const timer = deviceTimer;
-  const settings = new SettingsStore(new PreferenceStorage());
+  const settings = new SettingsStore(new PreferenceStorage(), { random: deviceRandom, timer });
   const initial = settings.settings;
   const boot0Pin = pinFromSetting(initial['pins.boot0'], initial['pins.boot0Invert'], board.boot0);
   const nrstPin = pinFromSetting(initial['pins.nrst'], initial['pins.nrstInvert'], board.nrst);
@@ -84,6 +85,7 @@ export function startDevice(config: DeviceConfig): RunningDevice {
     staging,
     runtime: { platform: 'device', wifi: true },
     budget: board.budget,
+    random: deviceRandom,
     onSettingsChanged: (now) => {
       if (sameWifi(credentials(now), wifi.credentialsInUse)) return;
       timer.clear(wifiRestart);

@@ -169,3 +169,27 @@ test('device: a setting whose UTF-8 bytes pass the 63-byte Preference limit is r
   equal(world.preferences.has('airboot/ap.ssid'), false);
   device.close();
 });
+
+test('device: an admin password set over HTTP (salt from the device RNG) guards changes; a login token opens them', async () => {
+  const { world, device, http } = bench();
+  const json = ['Content-Type: application/json'];
+  const set = await http('PUT', '/api/settings', encodeUtf8('{"admin.password": "correct horse"}'), json);
+  equal(set.status, 200, set.bodyText);
+  // Stored hashed, salted: never the password itself.
+  ok(world.preferences.has('airboot/admin.hash'), 'the hash is stored');
+  for (const value of world.preferences.values())
+    ok(!String(value).includes('correct horse'), 'no password in clear');
+  const refused = await http('PUT', '/api/settings', encodeUtf8('{"uart.baud": 57600}'), json);
+  equal(refused.status, 401, refused.bodyText);
+  equal(JSON.parse(refused.bodyText).error, 'AUTH_REQUIRED');
+  const login = await http('POST', '/api/login', encodeUtf8('{"password": "correct horse"}'), json);
+  equal(login.status, 200, login.bodyText);
+  const token = JSON.parse(login.bodyText).token as string;
+  match(token, /^[0-9a-f]{32}$/);
+  const allowed = await http('PUT', '/api/settings', encodeUtf8('{"uart.baud": 57600}'), [
+    ...json,
+    `Authorization: Bearer ${token}`,
+  ]);
+  equal(allowed.status, 200, allowed.bodyText);
+  device.close();
+});
