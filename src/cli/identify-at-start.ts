@@ -8,12 +8,8 @@ import type { Log } from '../io/contracts.js';
 
 export async function identifyAtStart(bridge: Bridge, log: Log): Promise<void> {
   try {
-    const found = await bridge.flashes.identify();
-    const version = `${found.bootloaderVersion >> 4}.${found.bootloaderVersion & 0xf}`;
-    log(
-      'info',
-      `target: ${found.chip.name}, ${found.chip.flashBytes / 1024} KiB flash, bootloader ${version}`,
-    );
+    // The service logs what it found.
+    await bridge.flashes.identify();
   } catch (error) {
     // Not fatal: the bridge still serves the UART; the status shows no chip until a flash or identify succeeds.
     log('warn', `could not identify the target: ${(error as Error).message}`);

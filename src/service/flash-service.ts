@@ -179,7 +179,9 @@ export class FlashService {
       });
       if (!found.ok) throw found.error;
       this.knownTarget = found.value;
-      this.log('info', `identified ${found.value.chip.name}`);
+      const { chip, bootloaderVersion } = found.value;
+      const version = `${bootloaderVersion >> 4}.${bootloaderVersion & 0xf}`;
+      this.log('info', `target: ${chip.name}, ${chip.flashBytes / 1024} KiB flash, bootloader ${version}`);
       return found.value;
     } finally {
       this.identifying = false;
