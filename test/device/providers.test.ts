@@ -43,7 +43,7 @@ test('target pins: inverted lines drive the opposite level; open-drain NRST read
   equal(nrst.read(), 0, 'someone holds the reset button');
 });
 
-test('serial format: 8E1 and 7O2 go to the native UART; 5 data bits, mark parity or 1.5 stop bits are refused', () => {
+test('serial format: 8E1, 7O2, 5N1.5 go to the native UART; mark and space parity are refused', () => {
   deepEqual(nativeFormat({ baud: 115200, dataBits: 8, parity: 'even', stopBits: 1 }), {
     baud: 115200,
     dataBits: 8,
@@ -51,15 +51,19 @@ test('serial format: 8E1 and 7O2 go to the native UART; 5 data bits, mark parity
     stopBits: 1,
   });
   equal(nativeFormat({ baud: 9600, dataBits: 7, parity: 'odd', stopBits: 2 }).parity, 'odd');
-  throws(() => nativeFormat({ baud: 9600, dataBits: 5, parity: 'none', stopBits: 1 }), {
-    code: 'UART_FORMAT',
+  deepEqual(nativeFormat({ baud: 9600, dataBits: 5, parity: 'none', stopBits: 1.5 }), {
+    baud: 9600,
+    dataBits: 5,
+    parity: 'none',
+    stopBits: 1.5,
   });
   throws(() => nativeFormat({ baud: 9600, dataBits: 8, parity: 'mark', stopBits: 1 }), {
     code: 'UART_FORMAT',
     message: /8M1/,
   });
-  throws(() => nativeFormat({ baud: 9600, dataBits: 8, parity: 'none', stopBits: 1.5 }), {
+  throws(() => nativeFormat({ baud: 9600, dataBits: 8, parity: 'space', stopBits: 2 }), {
     code: 'UART_FORMAT',
+    message: /8S2/,
   });
 });
 

@@ -25,7 +25,7 @@ declare module 'embedded:io/digital' {
 }
 
 declare module 'embedded:io/serial' {
-  /** ECMA-419 §10.6: a UART, 8N1 (airboot uses its native module for 8E1: types/device/airboot-serial.d.ts). */
+  /** ECMA-419 §10.6: a UART, 8N1 (airboot uses its native module for 8E1: firmware/native/serial/airboot_serial.d.ts). */
   export default class Serial {
     constructor(options: {
       baud: number;
@@ -48,7 +48,7 @@ declare module 'embedded:io/socket/tcp' {
     constructor(options: {
       address?: string;
       port?: number;
-      from?: unknown;
+      from?: TCP;
       nodelay?: boolean;
       onReadable?: (count: number) => void;
       onWritable?: (count: number) => void;
@@ -65,15 +65,18 @@ declare module 'embedded:io/socket/tcp' {
 }
 
 declare module 'embedded:io/socket/listener' {
-  /** ECMA-419 §10.9: `onReadable(count)` = connections waiting; `read()` hands one to `new TCP({ from })`. */
+  import type TCP from 'embedded:io/socket/tcp';
+  /**
+   * ECMA-419 §10.9: `onReadable(count)` = connections waiting; `read()` hands one to `new TCP({ from })`. Moddable's
+   * lwIP listener (modules/io/socket/lwip) reads no `onError`, so none is declared.
+   */
   export default class Listener {
     constructor(options: {
       port: number;
       address?: string;
       onReadable?: (count: number) => void;
-      onError?: () => void;
     });
-    read(): unknown;
+    read(): TCP | undefined;
     close(): void;
   }
 }

@@ -23,7 +23,7 @@ export function openTargetPin(spec: TargetPin, initial: 0 | 1): Digital {
     pin: spec.pin,
     mode: spec.openDrain ? DigitalPin.OutputOpenDrain : DigitalPin.Output,
   });
-  const level = (value: 0 | 1) => (spec.invert ? 1 - value : value);
+  const level = (value: 0 | 1): 0 | 1 => (spec.invert ? (value === 1 ? 0 : 1) : value);
   let last: 0 | 1 = initial;
   pin.write(level(initial));
   return {

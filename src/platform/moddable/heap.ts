@@ -10,7 +10,10 @@ export interface HeapUse {
   systemFree: number | undefined;
 }
 
-const counter = (name: string) => {
+/** The instrumentation counters read here (names from Moddable's modInstrumentation.c). */
+type CounterName = 'XS Slot Heap Used' | 'XS Chunk Heap Used' | 'System Free Memory';
+
+const counter = (name: CounterName) => {
   const index = Instrumentation.map(name);
   return index === undefined ? undefined : Instrumentation.get(index);
 };

@@ -3,9 +3,18 @@
  * the same DNS-SD services as on Node — `_airboot._tcp` and `_http._tcp` on the HTTP port, TXT `version` and, once
  * a flash job has identified it, `chip`.
  */
-import MDNS, { type MdnsService } from 'mdns';
+import MDNS from 'mdns';
 import type { Log } from '../../io/contracts.js';
 import { silentLog } from '../../io/contracts.js';
+import { closeInstance } from './closable.js';
+
+/** One DNS-SD service as Moddable's `mdns` takes it (modules/network/mdns/mdns.js `add`). */
+interface MdnsService {
+  name: string;
+  protocol: 'tcp' | 'udp';
+  port: number;
+  txt: Record<string, string>;
+}
 
 export interface DeviceAdvertisement {
   /** Replace the TXT record (e.g. the chip became known). */
@@ -41,6 +50,6 @@ export function advertiseDevice(options: {
         if (claimed) mdns.update(service);
       }
     },
-    close: () => mdns.close(),
+    close: () => closeInstance(mdns),
   };
 }

@@ -22,22 +22,22 @@ export interface UartPins {
   receiveBufferBytes: number;
 }
 
-type NativeFormat = { baud: number; dataBits: 7 | 8; parity: 'none' | 'even' | 'odd'; stopBits: 1 | 2 };
+type NativeFormat = Omit<UartSettings, 'parity'> & { parity: 'none' | 'even' | 'odd' };
 
-/** The formats the ESP UARTs do (7 or 8 data bits, none/even/odd parity, 1 or 2 stop bits); DeviceError otherwise. */
+/**
+ * The formats the ESP8266 and ESP32 UARTs do: 5 to 8 data bits, 1, 1.5 or 2 stop bits (UART_CONF0 bit_num and
+ * stop_bit_num), and parity none, even or odd — no mark or space (the hardware computes parity, it cannot force
+ * it). DeviceError otherwise. The native module refuses, with a RangeError, what one port cannot do (lin: 1.5 stop).
+ */
 export function nativeFormat(settings: UartSettings): NativeFormat {
-  const { baud, dataBits, parity, stopBits } = settings;
-  if (
-    (dataBits !== 7 && dataBits !== 8) ||
-    (parity !== 'none' && parity !== 'even' && parity !== 'odd') ||
-    (stopBits !== 1 && stopBits !== 2)
-  ) {
+  const { parity } = settings;
+  if (parity !== 'none' && parity !== 'even' && parity !== 'odd') {
     throw new DeviceError(
       'UART_FORMAT',
-      `the device's UART does not do ${formatName(settings)}: use 7 or 8 data bits, N/E/O parity, 1 or 2 stop bits`,
+      `the device's UART does not do ${formatName(settings)}: parity must be none, even or odd`,
     );
   }
-  return { baud, dataBits, parity, stopBits };
+  return { ...settings, parity };
 }
 
 /** A SerialProvider over the native module with the board's pins and buffer. */

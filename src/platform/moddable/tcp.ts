@@ -8,6 +8,7 @@ import TCP from 'embedded:io/socket/tcp';
 import { WouldBlockError } from '../../io/byte-channel.js';
 import type { Bytes, Listener, ListenerProvider, Log, TcpCallbacks, TcpSocket } from '../../io/contracts.js';
 import { silentLog } from '../../io/contracts.js';
+import { closeInstance } from './closable.js';
 import { DeviceError } from './errors.js';
 
 export interface DeviceNetOptions {
@@ -25,8 +26,6 @@ export function deviceListen(options: DeviceNetOptions): ListenerProvider {
       port: listen.port,
       address: listen.host,
       onReadable: (count) => listen.onReadable(count),
-      onError: () =>
-        listen.onError?.(new DeviceError('SOCKET_ERROR', `listener on port ${listen.port} failed`)),
     });
     return new DeviceListener(socket, listen.port, budget, options.maxConnections, log);
   };
@@ -53,7 +52,7 @@ class DeviceListener implements Listener {
   }
 
   close(): void {
-    this.socket.close();
+    closeInstance(this.socket);
   }
 }
 
@@ -62,7 +61,7 @@ class DeviceTcpSocket implements TcpSocket {
   private closed = false;
 
   constructor(
-    from: unknown,
+    from: TCP,
     callbacks: TcpCallbacks,
     private readonly budget: { open: number },
   ) {
@@ -88,13 +87,16 @@ class DeviceTcpSocket implements TcpSocket {
   }
 
   read(max?: number): Uint8Array | undefined {
-    const bytes = max === undefined ? this.socket.read() : this.socket.read(max);
+    // The socket's format is "buffer" (the default), so read() gives an ArrayBuffer or undefined, never a number.
+    const bytes = (max === undefined ? this.socket.read() : this.socket.read(max)) as ArrayBuffer | undefined;
     return bytes === undefined || bytes.byteLength === 0 ? undefined : new Uint8Array(bytes);
   }
 
   write(bytes: Bytes): number {
     try {
-      return this.socket.write(bytes);
+      // Moddable's lwIP write() returns the send buffer's free bytes (tcp_sndbuf), though its typings say void, and
+      // nothing once the connection has failed (onError follows).
+      return (this.socket.write(bytes) as unknown as number | undefined) ?? 0;
     } catch {
       // ECMA-419 §10.8: write() throws when the bytes do not fit the socket's output buffer.
       throw new WouldBlockError(0);

@@ -7,7 +7,7 @@ import ModdableTimer from 'timer';
 import type { Timer } from '../../io/contracts.js';
 
 interface Handle {
-  id: unknown;
+  id: ReturnType<typeof ModdableTimer.set> | undefined;
   fired: boolean;
 }
 

@@ -1,6 +1,7 @@
 /** The UdpProvider contract over ECMA-419 `embedded:io/socket/udp` (the captive-portal DNS). */
 import UDP from 'embedded:io/socket/udp';
 import type { UdpProvider } from '../../io/contracts.js';
+import { closeInstance } from './closable.js';
 import { DeviceError } from './errors.js';
 
 export const deviceUdp: UdpProvider = (options) => {
@@ -16,6 +17,6 @@ export const deviceUdp: UdpProvider = (options) => {
       return { bytes: new Uint8Array(packet), address: packet.address, port: packet.port };
     },
     write: (bytes, address, port) => socket.write(bytes, address, port),
-    close: () => socket.close(),
+    close: () => closeInstance(socket),
   };
 };

@@ -31,7 +31,10 @@ export class ModdableRadio implements WifiRadio {
   }
 
   startAccessPoint(ssid: string, password: string, keepStation: boolean): void {
-    WiFi.accessPoint({ ssid, password, max: this.maxApStations, station: keepStation });
+    // `station` keeps the station interface up beside the access point; the ESP8266 and ESP32 implementations read
+    // it (modules/network/wifi/esp/modwifi.c, esp32/xs6wifi.c); Moddable's typings do not list it, hence the variable.
+    const options = { ssid, password, max: this.maxApStations, station: keepStation };
+    WiFi.accessPoint(options);
   }
 
   stopAccessPoint(): void {
