@@ -20,6 +20,32 @@ export interface XsSuite {
   deviceFakes: boolean;
 }
 
+/**
+ * Freezes the built-ins before any test code runs, as a Moddable device has them: mcconfig preloads the firmware
+ * into flash and XS freezes every built-in object (prototypes and constructors) in the process. Code that assigns
+ * over an inherited built-in property (`this.name = …` on an Error) throws there and must throw here too.
+ * `globalThis` itself stays open, as on the device.
+ */
+const FREEZE_BUILT_INS = `(() => {
+  const seen = new Set();
+  const freeze = (value) => {
+    if ((typeof value !== 'object' && typeof value !== 'function') || value === null || seen.has(value)) return;
+    seen.add(value);
+    Object.freeze(value);
+    for (const key of Reflect.ownKeys(value)) {
+      const descriptor = Object.getOwnPropertyDescriptor(value, key);
+      if ('value' in descriptor) freeze(descriptor.value);
+      else { freeze(descriptor.get); freeze(descriptor.set); }
+    }
+    freeze(Object.getPrototypeOf(value));
+  };
+  for (const key of Reflect.ownKeys(globalThis)) {
+    const value = globalThis[key];
+    if (typeof value === 'function' && /^[A-Z]/.test(String(key))) freeze(value);
+    else if (key === 'Math' || key === 'JSON' || key === 'Reflect' || key === 'Atomics') freeze(value);
+  }
+})();`;
+
 /** Run the suite; returns the exit code (1 when a test failed, none ran, or the suite never finished). */
 export async function runXsSuite(suite: XsSuite): Promise<number> {
   const entry = [
@@ -61,6 +87,7 @@ export async function runXsSuite(suite: XsSuite): Promise<number> {
   });
   const started = Date.now();
   try {
+    await worker.evaluate(FREEZE_BUILT_INS);
     await worker.evaluate(code);
   } finally {
     await worker.close();

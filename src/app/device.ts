@@ -4,15 +4,14 @@
  * the fallback of service/wifi-policy.ts), the captive-portal DNS while it is an access point, mDNS as
  * airboot-XXXX.local, settings in Preference, uploads staged in a flash partition, the web page from resources.
  *
- * firmware/main.ts calls startDevice() with the board the manifest names.
+ * firmware/main.ts (ESP8266, ESP32) calls startDevice() with the board the manifest names and the hardware's
+ * GPIOs, flash partition and radio; firmware/lin/main.ts (Moddable's Linux simulator) with none of those.
  */
-import type { LogLevel } from '../io/contracts.js';
+import type { Digital, LogLevel } from '../io/contracts.js';
 import { CaptiveDns } from '../net/dns/captive-dns.js';
 import { ResourceAssetStore } from '../platform/moddable/assets.js';
-import type { BoardProfile } from '../platform/moddable/boards.js';
-import { pinFromSetting } from '../platform/moddable/boards.js';
-import { describePin, openTargetPin } from '../platform/moddable/digital.js';
-import { PartitionRegion } from '../platform/moddable/flash-region.js';
+import type { BoardProfile, TargetPin } from '../platform/moddable/boards.js';
+import { describePin, pinFromSetting } from '../platform/moddable/boards.js';
 import { describeHeap } from '../platform/moddable/heap.js';
 import { deviceLog } from '../platform/moddable/log.js';
 import { advertiseDevice, type DeviceAdvertisement } from '../platform/moddable/mdns.js';
@@ -22,11 +21,10 @@ import { PreferenceStorage } from '../platform/moddable/storage.js';
 import { deviceListen } from '../platform/moddable/tcp.js';
 import { deviceTimer } from '../platform/moddable/timer.js';
 import { deviceUdp } from '../platform/moddable/udp.js';
-import { deviceMac, ModdableRadio } from '../platform/moddable/wifi.js';
 import { deviceHostName } from '../service/device-name.js';
 import { SETTINGS_SCHEMA, type Settings, SettingsStore } from '../service/settings.js';
-import { ImageStaging } from '../service/staging.js';
-import { type WifiCredentials, WifiPolicy } from '../service/wifi-policy.js';
+import { type FlashRegion, ImageStaging } from '../service/staging.js';
+import { type RadioEvent, type WifiCredentials, WifiPolicy, type WifiRadio } from '../service/wifi-policy.js';
 import { Bridge } from './bridge.js';
 
 /** The HTTP port on the device: 80 while `http.port` is at its (host) default of 8080. */
@@ -39,11 +37,26 @@ export interface DeviceConfig {
   version: string;
   /** Log lines from this level up go to `trace`; 'off' on an ESP8266 whose UART0 is the target's link. */
   logLevel: LogLevel | 'off';
+  hardware: DeviceHardware;
+}
+
+/** What the chip under the firmware has, beside what every Moddable platform has (sockets, timers, Preference). */
+export interface DeviceHardware {
+  /** Opens BOOT0 / NRST on a GPIO (`embedded:io/digital`); absent where there are no GPIOs (Linux simulator). */
+  openPin?: (spec: TargetPin, initial: 0 | 1) => Digital;
+  /** Where uploads are staged before the target is touched: a flash partition on the ESPs. */
+  staging: FlashRegion;
+  /** The WiFi radio and the MAC the mDNS name is made from; absent where the host's network is already up. */
+  wifi?: {
+    radio(onEvent: (event: RadioEvent) => void, maxApStations: number): WifiRadio;
+    mac(): string | undefined;
+  };
 }
 
 export interface RunningDevice {
   readonly bridge: Bridge;
-  readonly wifi: WifiPolicy;
+  /** Undefined without a radio (Linux simulator). */
+  readonly wifi: WifiPolicy | undefined;
   /** The captive-portal DNS while the access point runs. */
   readonly dns: CaptiveDns | undefined;
   /** The mDNS host name (without .local). */
@@ -52,7 +65,7 @@ export interface RunningDevice {
 }
 
 export function startDevice(config: DeviceConfig): RunningDevice {
-  const { board } = config;
+  const { board, hardware } = config;
   const log = deviceLog(config.logLevel);
   const timer = deviceTimer;
   const settings = new SettingsStore(new PreferenceStorage(), { random: deviceRandom, timer });
@@ -60,14 +73,14 @@ export function startDevice(config: DeviceConfig): RunningDevice {
   const boot0Pin = pinFromSetting(initial['pins.boot0'], initial['pins.boot0Invert'], board.boot0);
   const nrstPin = pinFromSetting(initial['pins.nrst'], initial['pins.nrstInvert'], board.nrst);
   // Safe levels from the first instant: BOOT0 low (the application), NRST released.
-  const boot0 = boot0Pin && openTargetPin(boot0Pin, 0);
-  const nrst = nrstPin && openTargetPin(nrstPin, 1);
+  const boot0 = boot0Pin && hardware.openPin?.(boot0Pin, 0);
+  const nrst = nrstPin && hardware.openPin?.(nrstPin, 1);
   const httpPort =
     initial['http.port'] === SETTINGS_SCHEMA['http.port'].default ? DEVICE_HTTP_PORT : initial['http.port'];
-  const staging = new ImageStaging(new PartitionRegion(board.stagingPartition), {
+  const staging = new ImageStaging(hardware.staging, {
     writeBufferBytes: board.stagingWriteBufferBytes,
   });
-  const wiring = `${describePin('BOOT0', boot0Pin)} ${describePin('NRST', nrstPin)}`;
+  const wiring = `${describePin('BOOT0', boot0 && boot0Pin)} ${describePin('NRST', nrst && nrstPin)}`;
   let wifiRestart: unknown;
   const bridge = new Bridge({
     uart: deviceSerialProvider(board.uart),
@@ -83,11 +96,11 @@ export function startDevice(config: DeviceConfig): RunningDevice {
     assets: new ResourceAssetStore(),
     maxImageBytes: board.maxDecodedImageBytes,
     staging,
-    runtime: { platform: 'device', wifi: true },
+    runtime: { platform: 'device', wifi: hardware.wifi !== undefined },
     budget: board.budget,
     random: deviceRandom,
     onSettingsChanged: (now) => {
-      if (sameWifi(credentials(now), wifi.credentialsInUse)) return;
+      if (!wifi || sameWifi(credentials(now), wifi.credentialsInUse)) return;
       timer.clear(wifiRestart);
       wifiRestart = timer.set(() => wifi.start(credentials(settings.settings)), WIFI_RESTART_DELAY_MS);
     },
@@ -96,28 +109,32 @@ export function startDevice(config: DeviceConfig): RunningDevice {
   log('info', `${board.description}: ${wiring}, target UART${board.uart.port}`);
   if (board.resetTargetAtStart) void bridge.target.runApplication();
 
-  const hostName = deviceHostName(initial['device.name'], deviceMac());
+  const radio = hardware.wifi;
+  const hostName = deviceHostName(initial['device.name'], radio?.mac());
   let dns: CaptiveDns | undefined;
   let mdns: DeviceAdvertisement | undefined;
-  const wifi = new DeviceWifi(
-    new WifiPolicy({
-      radio: new ModdableRadio((event) => wifi.policy.radioEvent(event), board.maxApStations),
-      timer,
-      log,
-      onChange: (_state, address) => {
-        if (wifi.policy.accessPointRunning && !dns && address) {
-          dns = new CaptiveDns({ udp: deviceUdp, address, log });
-        } else if (!wifi.policy.accessPointRunning && dns) {
-          dns.close();
-          dns = undefined;
-        }
-        if (address && !mdns) {
-          mdns = advertiseDevice({ hostName, port: httpPort, txt: { version: config.version }, log });
-        }
-        log('info', `reach me at http://${address ?? '?'}/ or http://${hostName}.local/`);
-      },
-    }),
-  );
+  const wifi =
+    radio &&
+    new DeviceWifi(
+      new WifiPolicy({
+        radio: radio.radio((event) => wifi?.policy.radioEvent(event), board.maxApStations),
+        timer,
+        log,
+        onChange: (_state, address) => {
+          const policy = wifi?.policy;
+          if (policy?.accessPointRunning && !dns && address) {
+            dns = new CaptiveDns({ udp: deviceUdp, address, log });
+          } else if (!policy?.accessPointRunning && dns) {
+            dns.close();
+            dns = undefined;
+          }
+          if (address && !mdns) {
+            mdns = advertiseDevice({ hostName, port: httpPort, txt: { version: config.version }, log });
+          }
+          log('info', `reach me at http://${address ?? '?'}/ or http://${hostName}.local/`);
+        },
+      }),
+    );
   let chip: string | undefined;
   bridge.flashes.subscribe((record) => {
     const found = record.result?.chip.name;
@@ -125,19 +142,20 @@ export function startDevice(config: DeviceConfig): RunningDevice {
     chip = found;
     mdns?.updateTxt({ version: config.version, chip });
   });
-  wifi.start(credentials(initial));
+  if (wifi) wifi.start(credentials(initial));
+  else log('info', `no radio: reach me on this host's network, HTTP port ${httpPort}`);
   log('info', describeHeap());
 
   return {
     bridge,
-    wifi: wifi.policy,
+    wifi: wifi?.policy,
     get dns() {
       return dns;
     },
     hostName,
     close() {
       timer.clear(wifiRestart);
-      wifi.policy.close();
+      wifi?.policy.close();
       dns?.close();
       mdns?.close();
       bridge.close();

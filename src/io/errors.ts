@@ -7,7 +7,9 @@ export class AirbootError extends Error {
   constructor(code: string, message: string) {
     super(message);
     this.code = code;
-    this.name = new.target.name;
+    // Defined, not assigned: on a Moddable device the built-ins are frozen when the firmware is preloaded into flash,
+    // and assigning `name` over the frozen Error.prototype.name throws (the "override mistake").
+    Object.defineProperty(this, 'name', { value: new.target.name, writable: true, configurable: true });
   }
 }
 

@@ -14,8 +14,14 @@ export function bench(configure: (world: World) => void = () => {}) {
   return { ...prepared, device: main() };
 }
 
-/** The world and the chip, the firmware not started yet. */
-export function prepareBench(configure: (world: World) => void = () => {}) {
+/**
+ * The world and the chip, the firmware not started yet. `start` 'bootloader' ties the chip's BOOT0 high and leaves
+ * its pins unwired, as on the Linux simulator (firmware/lin), where no GPIO drives them.
+ */
+export function prepareBench(
+  configure: (world: World) => void = () => {},
+  start: 'pins' | 'bootloader' = 'pins',
+) {
   const world = resetWorld();
   const link = new SerialLink(world.clock, { timing: true });
   const chip = new SimulatedStm32({
@@ -23,15 +29,17 @@ export function prepareBench(configure: (world: World) => void = () => {}) {
     timer: world.clock,
     serial: link.b,
     timing: true,
-    start: 'pins',
+    start,
     autobaud: () => link.settings('a')?.baud,
   });
   const firmware = demoFirmware('factory app');
   chip.flash.load(FLASH_BASE, firmware.read(FLASH_BASE, firmware.size));
   chip.powerOn();
   world.uart = link.a;
-  world.pins.set(4, hostOutput(chip.boot0));
-  world.pins.set(5, hostOutput(chip.nrst));
+  if (start === 'pins') {
+    world.pins.set(4, hostOutput(chip.boot0));
+    world.pins.set(5, hostOutput(chip.nrst));
+  }
   world.resources.set('index.html.gz', Uint8Array.of(0x1f, 0x8b, 8, 0, 1, 2, 3));
   configure(world);
   /** One HTTP request to the device's port 80, run on the virtual clock to its answer. */

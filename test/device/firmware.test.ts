@@ -15,7 +15,7 @@ test('device: first boot is the LESTO access point with captive DNS, every servi
   const { world, chip, device } = bench();
   await world.clock.advance(10);
   deepEqual(world.wifi.calls, ['disconnect', 'ap LESTO lestofante max=2']);
-  equal(device.wifi.state, 'access-point');
+  equal(device.wifi?.state, 'access-point');
   deepEqual(
     world.network.ports.sort((a, b) => a - b),
     [80, 1234, 1235, 2217],
@@ -96,10 +96,10 @@ test('device: saved WiFi credentials join the network; new ones saved over HTTP 
     w.preferences.set('airboot/wifi.password', 'solder123');
   });
   deepEqual(world.wifi.calls, ['station workshop']);
-  equal(device.wifi.state, 'joining');
+  equal(device.wifi?.state, 'joining');
   world.wifi.ip.station = '10.1.2.3';
   world.wifi.notify!('gotIP');
-  equal(device.wifi.state, 'station');
+  equal(device.wifi?.state, 'station');
   equal(device.dns, undefined, "no captive DNS on someone else's network");
   ok(world.traces.some((line) => line.includes('http://10.1.2.3/')));
   const saved = await http('PUT', '/api/settings', encodeUtf8('{"wifi.ssid": "lab"}'), [
@@ -117,7 +117,7 @@ test('device: a network that never answers falls back to the access point within
     w.preferences.set('airboot/wifi.ssid', 'gone');
   });
   await world.clock.advance(20000);
-  equal(device.wifi.state, 'access-point');
+  equal(device.wifi?.state, 'access-point');
   match(world.wifi.calls.join('|'), /^station gone\|ap LESTO lestofante max=2 \+station$/);
   ok(device.dns, 'the captive DNS runs with the access point');
   device.close();

@@ -93,6 +93,48 @@ test('TCP: past the connection budget a new connection is closed at once; closin
   equal(late.closed, false);
 });
 
+test('TCP: an exception in a connection handler is logged and closes that connection only; the next is served', async () => {
+  const world = resetWorld();
+  const logged: string[] = [];
+  const listen = deviceListen({
+    maxConnections: 4,
+    log: (level, message) => logged.push(`${level} ${message}`),
+  });
+  const failures: string[] = [];
+  const listener = listen({
+    port: 7001,
+    onReadable: () => {
+      for (;;) {
+        const socket = listener.accept({
+          onReadable: () => {
+            const bytes = socket!.read();
+            if (bytes?.[0] === 0x21) throw new TypeError('a handler bug');
+            socket!.write(bytes!);
+          },
+          onError: (error) => failures.push(error.message),
+        });
+        if (!socket) return;
+      }
+    },
+  });
+  const bad = new TestClient(world.network, 7001);
+  const good = new TestClient(world.network, 7001);
+  await world.clock.advance(10);
+  bad.send('!boom');
+  good.send('echo');
+  await world.clock.advance(10);
+  equal(bad.closed, true, 'the failing connection is closed');
+  equal(logged.length, 1);
+  equal(
+    logged[0]!.split('\n')[0],
+    'error port 7001: reading: TypeError: a handler bug',
+    'first line; the stack follows',
+  );
+  deepEqual(failures, ['closed after an error in its handler']);
+  equal(good.closed, false);
+  equal(good.text(), 'echo', 'the other connection is still served');
+});
+
 test('web assets: the .gz resource is served gzip-coded, one object per file; paths outside the list are not', () => {
   const world = resetWorld();
   world.resources.set('app.js.gz', Uint8Array.of(0x1f, 0x8b, 9));

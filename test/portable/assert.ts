@@ -3,7 +3,8 @@
 export class AssertionError extends Error {
   constructor(message: string) {
     super(message);
-    this.name = 'AssertionError';
+    // Defined, not assigned: the XS runs freeze the built-ins as a device does (tools/xs-suite.ts).
+    Object.defineProperty(this, 'name', { value: 'AssertionError', writable: true, configurable: true });
   }
 }
 

@@ -4,14 +4,22 @@
  * `pins.boot0` / `pins.nrst` ("gpioN") and `pins.*Invert` override the pins at the next start.
  */
 import type { BridgeBudget } from '../../app/bridge.js';
-import type { TargetPin } from './digital.js';
 import { DeviceError } from './errors.js';
 import type { UartPins } from './serial.js';
+
+export interface TargetPin {
+  /** GPIO number. */
+  pin: number;
+  /** The GPIO's level is the opposite of the target pin's (an inverting transistor). */
+  invert?: boolean;
+  /** Drive low, float for high (NRST). */
+  openDrain?: boolean;
+}
 
 export type BoardName = 'nodemcu' | 'esp01' | 'esp32';
 
 export interface BoardProfile {
-  name: BoardName;
+  name: BoardName | 'lin';
   /** What the board is, for the log and status page. */
   description: string;
   uart: UartPins;
@@ -28,7 +36,10 @@ export interface BoardProfile {
   maxConnections: number;
   /** Most bytes a HEX/S-record upload may decode to in RAM (a .bin streams from flash whatever its size). */
   maxDecodedImageBytes: number;
-  /** Flash partition that stages uploads, and the bytes of RAM it buffers writes through. */
+  /**
+   * Flash partition that stages uploads, and the bytes of RAM it buffers writes through. The Linux simulator has
+   * no flash module: firmware/lin/main.ts stages in a RAM region of the partition's usual size instead.
+   */
   stagingPartition: string;
   stagingWriteBufferBytes: number;
   /** Most stations on the access point at once. */
@@ -101,6 +112,23 @@ const BOARDS: Readonly<Record<BoardName, BoardProfile>> = Object.freeze({
   },
 });
 
+/**
+ * Moddable's Linux simulator (`mcconfig -p lin`, firmware/lin): the same services on the host's network, the
+ * target's UART on a serial device or pty given at build time, no GPIOs for BOOT0/NRST (start the chip in its
+ * bootloader, e.g. `airboot sim --pty PATH --boot bootloader`), uploads staged in RAM. A budget like the ESP32's.
+ */
+export function linBoard(device: string, pty: boolean): BoardProfile {
+  return {
+    ...BOARDS.esp32,
+    name: 'lin',
+    description: `Moddable Linux simulator, target UART ${device}`,
+    uart: { port: 0, device, pty, receiveBufferBytes: 4096 },
+    boot0: undefined,
+    nrst: undefined,
+    stagingPartition: 'ram',
+  };
+}
+
 export function boardProfile(name: string): BoardProfile {
   const board = (BOARDS as Record<string, BoardProfile>)[name];
   if (!board) {
@@ -123,4 +151,11 @@ export function pinFromSetting(
   const base = gpio ? { ...boardDefault, pin: Number(gpio[1]) } : boardDefault;
   if (!base) return undefined;
   return { ...base, invert: (base.invert ?? false) !== invert };
+}
+
+/** "GPIO5 (open-drain)", "GPIO4 inverted": for the status page's wiring line. */
+export function describePin(name: string, spec: TargetPin | undefined): string {
+  if (!spec) return `${name}=none`;
+  const notes = [spec.invert ? 'inverted' : '', spec.openDrain ? 'open-drain' : ''].filter(Boolean);
+  return `${name}=GPIO${spec.pin}${notes.length > 0 ? ` (${notes.join(', ')})` : ''}`;
 }

@@ -7,15 +7,7 @@
  */
 import DigitalPin from 'embedded:io/digital';
 import type { Digital } from '../../io/contracts.js';
-
-export interface TargetPin {
-  /** GPIO number. */
-  pin: number;
-  /** The GPIO's level is the opposite of the target pin's (an inverting transistor). */
-  invert?: boolean;
-  /** Drive low, float for high (NRST). */
-  openDrain?: boolean;
-}
+import type { TargetPin } from './boards.js';
 
 /** Open a target line, set to `initial` (the target pin's level) at once so it never floats. */
 export function openTargetPin(spec: TargetPin, initial: 0 | 1): Digital {
@@ -35,11 +27,4 @@ export function openTargetPin(spec: TargetPin, initial: 0 | 1): Digital {
     },
     close: () => pin.close(),
   };
-}
-
-/** "GPIO5 (open-drain)", "GPIO4 inverted": for the status page's wiring line. */
-export function describePin(name: string, spec: TargetPin | undefined): string {
-  if (!spec) return `${name}=none`;
-  const notes = [spec.invert ? 'inverted' : '', spec.openDrain ? 'open-drain' : ''].filter(Boolean);
-  return `${name}=GPIO${spec.pin}${notes.length > 0 ? ` (${notes.join(', ')})` : ''}`;
 }

@@ -18,6 +18,13 @@ export interface UartPins {
   /** ESP32: RX and TX pins. */
   receive?: number;
   transmit?: number;
+  /** Linux simulator: the serial device or pty the target's UART is on. */
+  device?: string;
+  /**
+   * The device is a pseudo-terminal (e.g. `airboot sim --pty`): it carries bytes, not bits, so there is no parity
+   * to set — and Linux refuses PARENB on a pty. Every format is opened as 8N1 on it; the bytes are the same.
+   */
+  pty?: boolean;
   /** Software receive buffer in the native module, bytes (outside the JS heap). */
   receiveBufferBytes: number;
 }
@@ -43,19 +50,28 @@ export function nativeFormat(settings: UartSettings): NativeFormat {
 /** A SerialProvider over the native module with the board's pins and buffer. */
 export function deviceSerialProvider(pins: UartPins): SerialProvider {
   return (options) => {
+    const { pty, ...where } = pins;
     const uart = new NativeSerial({
-      ...pins,
-      ...nativeFormat(options),
+      ...where,
+      ...onWire(nativeFormat(options), pty),
       onReadable: options.onReadable,
       onWritable: options.onWritable,
       onError: () => options.onError?.(new DeviceError('UART_ERROR', `UART${pins.port} reported an error`)),
     });
-    return new DeviceSerial(uart);
+    return new DeviceSerial(uart, pty);
   };
 }
 
+/** What to ask of the UART: the format itself, or on a pty the same speed as 8N1 (see UartPins.pty). */
+function onWire(format: NativeFormat, pty: boolean | undefined): NativeFormat {
+  return pty ? { ...format, dataBits: 8, parity: 'none', stopBits: 1 } : format;
+}
+
 class DeviceSerial implements Serial {
-  constructor(private readonly uart: NativeSerial) {}
+  constructor(
+    private readonly uart: NativeSerial,
+    private readonly pty: boolean | undefined,
+  ) {}
 
   read(max?: number): Uint8Array | undefined {
     const bytes = max === undefined ? this.uart.read() : this.uart.read(max);
@@ -72,7 +88,7 @@ class DeviceSerial implements Serial {
   }
 
   configure(settings: UartSettings): void {
-    this.uart.configure(nativeFormat(settings));
+    this.uart.configure(onWire(nativeFormat(settings), this.pty));
   }
 
   close(): void {

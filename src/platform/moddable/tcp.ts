@@ -10,6 +10,7 @@ import type { Bytes, Listener, ListenerProvider, Log, TcpCallbacks, TcpSocket } 
 import { silentLog } from '../../io/contracts.js';
 import { closeInstance } from './closable.js';
 import { DeviceError } from './errors.js';
+import { guarded } from './guard.js';
 
 export interface DeviceNetOptions {
   /** Most TCP connections open at once, all services together. */
@@ -25,7 +26,7 @@ export function deviceListen(options: DeviceNetOptions): ListenerProvider {
     const socket = new ListenerSocket({
       port: listen.port,
       address: listen.host,
-      onReadable: (count) => listen.onReadable(count),
+      onReadable: guarded(log, `port ${listen.port}: accepting`, (count: number) => listen.onReadable(count)),
     });
     return new DeviceListener(socket, listen.port, budget, options.maxConnections, log);
   };
@@ -48,7 +49,7 @@ class DeviceListener implements Listener {
       this.log('warn', `port ${this.port}: connection refused, all ${this.max} connections in use`);
       return undefined;
     }
-    return new DeviceTcpSocket(from, callbacks, this.budget);
+    return new DeviceTcpSocket(from, callbacks, this.budget, `port ${this.port}`, this.log);
   }
 
   close(): void {
@@ -59,17 +60,53 @@ class DeviceListener implements Listener {
 class DeviceTcpSocket implements TcpSocket {
   private readonly socket: TCP;
   private closed = false;
+  /**
+   * Bytes waiting, as the last onReadable said (its argument is the total waiting), less what was read since.
+   * Moddable's read(n) throws "invalid" when n is more than that (modules/io/socket/lwip/tcp.c, lin/tcp.c), while
+   * the TcpSocket contract reads "up to" n.
+   */
+  private readable = 0;
+  /**
+   * Output space, from onWritable's count and write()'s answer (both the free send buffer), or undefined before
+   * either came. Moddable refuses a write bigger than the space whole; knowing the space lets the caller send the
+   * part that fits (WouldBlockError.room) instead of waiting for space it may never get all at once.
+   */
+  private writable: number | undefined;
 
   constructor(
     from: TCP,
     callbacks: TcpCallbacks,
     private readonly budget: { open: number },
+    where: string,
+    log: Log,
   ) {
     budget.open++;
+    // After an exception in its handler the connection's state is unknown: tell the handler it failed, and close.
+    const fail = () => {
+      callbacks.onError?.(new DeviceError('SOCKET_ERROR', 'closed after an error in its handler'));
+      this.close();
+    };
+    const { onReadable, onWritable } = callbacks;
     this.socket = new TCP({
       from,
-      onReadable: callbacks.onReadable,
-      onWritable: callbacks.onWritable,
+      onReadable: guarded(
+        log,
+        `${where}: reading`,
+        (count: number) => {
+          this.readable = count;
+          onReadable?.(count);
+        },
+        fail,
+      ),
+      onWritable: guarded(
+        log,
+        `${where}: writing`,
+        (count: number) => {
+          this.writable = count;
+          onWritable?.(count);
+        },
+        fail,
+      ),
       // ECMA-419 reports the peer's close and a reset alike through onError; what was sent can still be read.
       onError: () => {
         if (callbacks.onClose) callbacks.onClose();
@@ -87,20 +124,33 @@ class DeviceTcpSocket implements TcpSocket {
   }
 
   read(max?: number): Uint8Array | undefined {
+    const count = max === undefined ? this.readable : Math.min(max, this.readable);
+    if (count <= 0) return undefined;
     // The socket's format is "buffer" (the default), so read() gives an ArrayBuffer or undefined, never a number.
-    const bytes = (max === undefined ? this.socket.read() : this.socket.read(max)) as ArrayBuffer | undefined;
-    return bytes === undefined || bytes.byteLength === 0 ? undefined : new Uint8Array(bytes);
+    const bytes = this.socket.read(count) as ArrayBuffer | undefined;
+    if (bytes === undefined || bytes.byteLength === 0) {
+      this.readable = 0;
+      return undefined;
+    }
+    this.readable -= bytes.byteLength;
+    return new Uint8Array(bytes);
   }
 
   write(bytes: Bytes): number {
+    const length = bytes.byteLength;
+    if (this.writable !== undefined && length > this.writable) throw new WouldBlockError(this.writable);
+    let left: number | undefined;
     try {
-      // Moddable's lwIP write() returns the send buffer's free bytes (tcp_sndbuf), though its typings say void, and
-      // nothing once the connection has failed (onError follows).
-      return (this.socket.write(bytes) as unknown as number | undefined) ?? 0;
+      // Moddable's write() returns the free send buffer (lwIP tcp_sndbuf; lin its own buffer), though its typings
+      // say void, and nothing once the connection has failed (onError follows).
+      left = this.socket.write(bytes) as unknown as number | undefined;
     } catch {
       // ECMA-419 §10.8: write() throws when the bytes do not fit the socket's output buffer.
+      this.writable = 0;
       throw new WouldBlockError(0);
     }
+    this.writable = left ?? (this.writable === undefined ? undefined : Math.max(0, this.writable - length));
+    return left ?? 0;
   }
 
   close(): void {

@@ -53,6 +53,7 @@ export default class FakeNativeSerial {
   }
 
   configure(format: Format): void {
+    world.uartConfigured.push({ ...format });
     this.serial.configure(settings(format));
   }
 

@@ -28,7 +28,11 @@ export default class FakeTcp {
     return this.socket.remotePort;
   }
 
+  /** As Moddable's TCP (modules/io/socket/lwip/tcp.c): read(n) throws "invalid" for n ≤ 0 or more than waits. */
   read(count?: number): ArrayBuffer | undefined {
+    const waiting = (this.socket as TcpSocket & { readonly readable: number }).readable;
+    if (waiting === 0) return undefined;
+    if (count !== undefined && (count <= 0 || count > waiting)) throw new Error('invalid');
     const bytes = this.socket.read(count);
     return bytes && toArrayBuffer(bytes);
   }

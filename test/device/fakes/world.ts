@@ -23,6 +23,8 @@ export interface World {
   uart: SerialProvider | undefined;
   /** Options the firmware opened the native UART with. */
   uartOptions: Record<string, unknown>[];
+  /** Formats passed to the native UART's configure(), in order. */
+  uartConfigured: Record<string, unknown>[];
   /** GPIO number → the target line wired to it. */
   pins: Map<number, Digital>;
   /** GPIO number → the mode it was opened in ("Output", "OutputOpenDrain"). */
@@ -57,6 +59,7 @@ function blankWorld(): World {
     network: new LoopbackNetwork(clock),
     uart: undefined,
     uartOptions: [],
+    uartConfigured: [],
     pins: new Map(),
     pinModes: new Map(),
     preferences: new Map(),
