@@ -137,6 +137,8 @@ export function startDevice(config: DeviceConfig): RunningDevice {
     );
   let chip: string | undefined;
   bridge.flashes.subscribe((record) => {
+    // A flash job is the firmware's largest use of memory: the log shows what it left (docs/device.md).
+    if (record.state !== 'running') log('info', describeHeap());
     const found = record.result?.chip.name;
     if (record.state !== 'succeeded' || !found || found === chip) return;
     chip = found;

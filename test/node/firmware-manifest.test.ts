@@ -112,7 +112,7 @@ function mapped(modules: Map<string, string>, file: string): string | undefined 
 
 const BUILDS = [
   { manifest: 'boards/nodemcu.json', platform: 'esp/nodemcu', main: 'main.ts' },
-  { manifest: 'boards/esp01.json', platform: 'esp/esp01', main: 'main.ts' },
+  { manifest: 'boards/esp01.json', platform: 'esp', main: 'main.ts' },
   { manifest: 'boards/esp32.json', platform: 'esp32', main: 'main.ts' },
   { manifest: 'lin/manifest.json', platform: 'lin', main: 'lin/main.ts' },
 ];
