@@ -22,9 +22,17 @@ import { deviceListen } from '../platform/moddable/tcp.js';
 import { deviceTimer } from '../platform/moddable/timer.js';
 import { deviceUdp } from '../platform/moddable/udp.js';
 import { deviceHostName } from '../service/device-name.js';
+import type { JobState } from '../service/flash-service.js';
 import { SETTINGS_SCHEMA, type Settings, SettingsStore } from '../service/settings.js';
 import { type FlashRegion, ImageStaging } from '../service/staging.js';
-import { type RadioEvent, type WifiCredentials, WifiPolicy, type WifiRadio } from '../service/wifi-policy.js';
+import { patternFor, StatusLight } from '../service/status-light.js';
+import {
+  type RadioEvent,
+  type WifiCredentials,
+  WifiPolicy,
+  type WifiRadio,
+  type WifiState,
+} from '../service/wifi-policy.js';
 import { Bridge } from './bridge.js';
 
 /** The HTTP port on the device: 80 while `http.port` is at its (host) default of 8080. */
@@ -109,6 +117,12 @@ export function startDevice(config: DeviceConfig): RunningDevice {
   log('info', `${board.description}: ${wiring}, target UART${board.uart.port}`);
   if (board.resetTargetAtStart) void bridge.target.runApplication();
 
+  const ledPin = board.led && hardware.openPin?.(board.led, 0);
+  const light = ledPin && new StatusLight(ledPin, timer);
+  let wifiState: WifiState | undefined;
+  let lastJob: JobState | undefined;
+  const showStatus = () => light?.show(patternFor(wifiState, lastJob));
+
   const radio = hardware.wifi;
   const hostName = deviceHostName(initial['device.name'], radio?.mac());
   let dns: CaptiveDns | undefined;
@@ -120,7 +134,9 @@ export function startDevice(config: DeviceConfig): RunningDevice {
         radio: radio.radio((event) => wifi?.policy.radioEvent(event), board.maxApStations),
         timer,
         log,
-        onChange: (_state, address) => {
+        onChange: (state, address) => {
+          wifiState = state;
+          showStatus();
           const policy = wifi?.policy;
           if (policy?.accessPointRunning && !dns && address) {
             dns = new CaptiveDns({ udp: deviceUdp, address, log });
@@ -139,11 +155,14 @@ export function startDevice(config: DeviceConfig): RunningDevice {
   bridge.flashes.subscribe((record) => {
     // A flash job is the firmware's largest use of memory: the log shows what it left (docs/device.md).
     if (record.state !== 'running') log('info', describeHeap());
+    lastJob = record.state;
+    showStatus();
     const found = record.result?.chip.name;
     if (record.state !== 'succeeded' || !found || found === chip) return;
     chip = found;
     mdns?.updateTxt({ version: config.version, chip });
   });
+  showStatus();
   if (wifi) wifi.start(credentials(initial));
   else log('info', `no radio: reach me on this host's network, HTTP port ${httpPort}`);
   log('info', describeHeap());
@@ -163,6 +182,8 @@ export function startDevice(config: DeviceConfig): RunningDevice {
       bridge.close();
       boot0?.close();
       nrst?.close();
+      light?.close();
+      ledPin?.close();
     },
   };
 }

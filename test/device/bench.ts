@@ -36,9 +36,20 @@ export function prepareBench(
   chip.flash.load(FLASH_BASE, firmware.read(FLASH_BASE, firmware.size));
   chip.powerOn();
   world.uart = link.a;
+  /** The board's LED on GPIO2, as levels of the GPIO over time: [ms, level]. */
+  const led: Array<[number, 0 | 1]> = [];
   if (start === 'pins') {
     world.pins.set(4, hostOutput(chip.boot0));
     world.pins.set(5, hostOutput(chip.nrst));
+    let level: 0 | 1 = 1;
+    world.pins.set(2, {
+      read: () => level,
+      write(value) {
+        if (value !== level) led.push([world.clock.now(), value]);
+        level = value;
+      },
+      close() {},
+    });
   }
   world.resources.set('index.html.gz', Uint8Array.of(0x1f, 0x8b, 8, 0, 1, 2, 3));
   configure(world);
@@ -52,5 +63,5 @@ export function prepareBench(
     await world.clock.run(client.ended);
     return parseResponses(client.received)[0]!;
   };
-  return { world, chip, http };
+  return { world, chip, http, led };
 }

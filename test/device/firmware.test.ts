@@ -112,6 +112,31 @@ test('device: saved WiFi credentials join the network; new ones saved over HTTP 
   device.close();
 });
 
+test('device: the LED blinks slowly while the access point waits, quickly while joining, and stays lit once joined', async () => {
+  const ap = bench();
+  await ap.world.clock.advance(2000);
+  // NodeMCU: the LED is lit when GPIO2 is low.
+  const gaps = ap.led.slice(1).map(([ms], i) => ms - ap.led[i]![0]);
+  ok(gaps.length >= 3 && gaps.every((gap) => gap === 500), `500 ms steps, got ${JSON.stringify(ap.led)}`);
+  equal(ap.world.pinModes.get(2), 'Output');
+  ap.device.close();
+  equal(ap.led.at(-1)![1], 1, 'dark (GPIO2 high) once closed');
+
+  const station = bench((w) => {
+    w.preferences.set('airboot/wifi.ssid', 'workshop');
+    w.preferences.set('airboot/wifi.password', 'solder123');
+  });
+  await station.world.clock.advance(1000);
+  ok(station.led.length >= 7, `125 ms steps while joining: ${station.led.length} changes in a second`);
+  station.world.wifi.ip.station = '10.1.2.3';
+  station.world.wifi.notify!('gotIP');
+  const changes = station.led.length;
+  await station.world.clock.advance(2000);
+  equal(station.led.length, changes, 'steady once joined');
+  equal(station.led.at(-1)![1], 0, 'lit: GPIO2 low');
+  station.device.close();
+});
+
 test('device: a network that never answers falls back to the access point within the join timeout', async () => {
   const { world, device } = bench((w) => {
     w.preferences.set('airboot/wifi.ssid', 'gone');

@@ -25,6 +25,8 @@ export interface BoardProfile {
   uart: UartPins;
   boot0: TargetPin | undefined;
   nrst: TargetPin | undefined;
+  /** The board's own LED, used as a status light (service/status-light.ts); undefined when it has none free. */
+  led: TargetPin | undefined;
   /**
    * Reset the target into its application at start. The ESP-01 must hold GPIO0/GPIO2 high while it boots, so an
    * STM32 reset at the same time may see BOOT0 high and stay in its bootloader: airboot resets it once it runs.
@@ -66,6 +68,8 @@ const BOARDS: Readonly<Record<BoardName, BoardProfile>> = Object.freeze({
     uart: { port: 0, swap: false, receiveBufferBytes: 1024 },
     boot0: { pin: 4 }, // D2
     nrst: { pin: 5, openDrain: true }, // D1
+    // The ESP-12's blue LED between GPIO2 (D4) and 3.3 V: lit when GPIO2 is low.
+    led: { pin: 2, invert: true },
     resetTargetAtStart: false,
     budget: ESP8266_BUDGET,
     maxConnections: 6,
@@ -82,6 +86,8 @@ const BOARDS: Readonly<Record<BoardName, BoardProfile>> = Object.freeze({
     // GPIO0 is pulled high by the STM32; BOOT0 on GPIO2 is high during the ESP's boot, hence resetTargetAtStart.
     boot0: { pin: 2 },
     nrst: { pin: 0, openDrain: true },
+    // The ESP-01S LED is on GPIO2, which drives BOOT0 here; the ESP-01's is on TX.
+    led: undefined,
     resetTargetAtStart: true,
     budget: ESP8266_BUDGET,
     maxConnections: 6,
@@ -97,6 +103,8 @@ const BOARDS: Readonly<Record<BoardName, BoardProfile>> = Object.freeze({
     uart: { port: 2, receive: 16, transmit: 17, receiveBufferBytes: 4096 },
     boot0: { pin: 4 },
     nrst: { pin: 5, openDrain: true },
+    // The blue LED of the common DevKit V1 boards, lit when GPIO2 is high (DevKitC has none: set nothing is lost).
+    led: { pin: 2 },
     resetTargetAtStart: false,
     budget: {
       maxBridgeClients: 4,
@@ -125,6 +133,7 @@ export function linBoard(device: string, pty: boolean): BoardProfile {
     uart: { port: 0, device, pty, receiveBufferBytes: 4096 },
     boot0: undefined,
     nrst: undefined,
+    led: undefined,
     stagingPartition: 'ram',
   };
 }
