@@ -7,7 +7,10 @@ import type { Log } from '../io/contracts.js';
 import type { Bootloader, SyncOptions } from './bootloader.js';
 import type { ChipInfo, EraseLayout } from './chips.js';
 import { FLASH_BASE, findChip, UnknownChipError } from './chips.js';
-import { NackError, ReadoutProtectedError } from './errors.js';
+import { NackError, ProtocolError, ReadoutProtectedError, TimeoutError } from './errors.js';
+
+/** Times Get, Get ID and the flash-size read are tried again after a late or damaged answer (as the flasher's blocks). */
+const RETRIES = 2;
 
 /** The flash of a part the chip database does not know, given by the user. */
 export interface FlashLayout {
@@ -54,22 +57,46 @@ export interface IdentifyOptions {
 /** Sync, Get, Get ID and read the flash size (AN3155 §2, §3.1, §3.3, §3.4). */
 export async function identify(target: Bootloader, options: IdentifyOptions = {}): Promise<Target> {
   await target.sync(options.sync);
-  const reply = await target.get();
-  const pid = await target.getId();
+  const reply = await again(target, options, 'Get', () => target.get());
+  const pid = await again(target, options, 'Get ID', () => target.getId());
   const eraseCommand = await target.eraseCommand();
   const chip = findChip(pid) ?? chipFromLayout(pid, eraseCommand, options.layout);
   let unprotected = false;
   let flashBytes: number;
+  const flashSize = () =>
+    again(target, options, 'flash size', () => readFlashSize(target, chip, options.log));
   try {
-    flashBytes = await readFlashSize(target, chip, options.log);
+    flashBytes = await flashSize();
   } catch (error) {
     if (!(error instanceof ReadoutProtectedError) || !options.unprotect) throw error;
     options.log?.('warn', 'readout protection is on: Readout Unprotect (this erases the whole flash)');
     await target.readoutUnprotect();
     unprotected = true;
-    flashBytes = await readFlashSize(target, chip, options.log);
+    flashBytes = await flashSize();
   }
   return { chip, flashBytes, bootloaderVersion: reply.version, unprotected };
+}
+
+/**
+ * A late answer (a UART that dropped a byte, a busy link) or a damaged one gets a re-sync and another try, as the
+ * flasher's blocks do; a NACK is an answer and is not retried. What fails every try throws its own error.
+ */
+async function again<T>(
+  target: Bootloader,
+  options: IdentifyOptions,
+  what: string,
+  work: () => Promise<T>,
+): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await work();
+    } catch (error) {
+      if (!(error instanceof TimeoutError || error instanceof ProtocolError) || attempt >= RETRIES)
+        throw error;
+      options.log?.('warn', `${what}: ${error.message}; trying again (${attempt + 1} of ${RETRIES})`);
+      await target.resync(options.sync);
+    }
+  }
 }
 
 /**

@@ -3,6 +3,7 @@ import { identify } from '../../../src/stm32/identify.js';
 import { deepEqual, equal, ok, rejects } from '../assert.js';
 import { test } from '../harness.js';
 import { address, COMMANDS_V22, COMMANDS_V33, command, getReply, scripted } from './scripted-target.js';
+import { simRig } from './sim-rig.js';
 
 const SYNC_ACK = { expect: [0x7f], reply: [ACK] };
 
@@ -79,4 +80,34 @@ test('identify: an unknown PID needs a layout, and works with one', async () => 
   equal(target.chip.eraseCommand, 0x44, 'erase command from the Get reply');
   equal(target.chip.writeAlign, 8);
   ok(given.chip.finished, 'no flash-size read for a user-given layout');
+});
+
+test('identify: a Get answer lost on the wire gets a re-sync and another try; a NACK is not retried', async () => {
+  const rig = simRig('F103C8');
+  const logged: string[] = [];
+  const write = rig.channel.write.bind(rig.channel);
+  let gets = 0;
+  rig.channel.write = (bytes) => {
+    const sent = write(bytes);
+    const frame = bytes as Uint8Array;
+    // The second byte of the answer to the first Get (its ACK comes first) never arrives: the rest is late.
+    if (frame.length === 2 && frame[0] === 0x00 && frame[1] === 0xff && ++gets === 1) {
+      rig.sim.faults.dropNextAnswerBytes(2);
+    }
+    return sent;
+  };
+  const target = await rig.clock.run(
+    identify(rig.bootloader, { log: (_level, message) => logged.push(message) }),
+  );
+  equal(target.chip.pid, 0x410);
+  equal(gets, 2, 'Get was sent again');
+  ok(
+    logged.some((line) => /^Get: .*trying again \(1 of 2\)/.test(line)),
+    logged.join('\n'),
+  );
+
+  const refused = simRig('F103C8');
+  await refused.clock.run(refused.bootloader.sync());
+  refused.sim.faults.nackNext(0x02, 1);
+  await rejects(refused.clock.run(identify(refused.bootloader)), { name: 'NackError' });
 });
