@@ -16,6 +16,11 @@ export interface BootloaderSession {
   readonly link: TargetLink;
   /** Whether NRST was pulsed on the way in (false: the chip had to be in its bootloader already). */
   readonly wasReset: boolean;
+  /**
+   * BOOT0 high and an NRST pulse again, when both lines are wired: the way back to the bootloader should code the
+   * flasher starts in RAM fail (FlashOptions.reenterBootloader).
+   */
+  readonly reenter: (() => Promise<void>) | undefined;
 }
 
 /**
@@ -37,7 +42,13 @@ export async function enterBootloader(
   );
   const bootloader = new Bootloader(channel, options.timer, { baud: options.baud, log: options.log });
   bootloader.cancel = options.cancel;
-  return { bootloader, channel, link, wasReset: action.reset };
+  const reenter =
+    action.reset && action.bootSelected
+      ? async () => {
+          await link.control.enterBootloader();
+        }
+      : undefined;
+  return { bootloader, channel, link, wasReset: action.reset, reenter };
 }
 
 /**

@@ -26,7 +26,7 @@ export interface FlashRequestOptions {
   job: JobOptions;
 }
 
-const KNOWN = ['name', 'address', 'verify', 'go', 'skipUnchanged', 'erase', 'wait'];
+const KNOWN = ['name', 'address', 'verify', 'go', 'skipUnchanged', 'ramCrc', 'erase', 'wait'];
 
 /** Longest `name` kept, characters. */
 const MAX_NAME = 128;
@@ -55,6 +55,7 @@ export function parseFlashQuery(query: ReadonlyMap<string, string>): FlashReques
     verify: flag(query, 'verify', true),
     go: flag(query, 'go', false),
     skipUnchanged: flag(query, 'skipUnchanged', false),
+    ramCrc: flag(query, 'ramCrc', true),
     eraseAll: erase === 'all',
   };
   return { name, address, wait: flag(query, 'wait', true), job };

@@ -59,7 +59,10 @@ export interface FlashJobRecord {
   endedAt: number | undefined;
 }
 
-export type JobOptions = Pick<FlashOptions, 'verify' | 'go' | 'skipUnchanged' | 'eraseAll' | 'unprotect'>;
+export type JobOptions = Pick<
+  FlashOptions,
+  'verify' | 'go' | 'skipUnchanged' | 'ramCrc' | 'eraseAll' | 'unprotect'
+>;
 
 export interface FlashServiceOptions {
   hub: UartHub;
@@ -202,9 +205,10 @@ export class FlashService {
   ) {
     const outcome = await this.inBootloader(
       `flash job ${record.id}`,
-      (bootloader) =>
+      (bootloader, reenterBootloader) =>
         flash(bootloader, image, {
           ...jobOptions,
+          reenterBootloader,
           cancel,
           timer: this.options.timer,
           log: this.log,
@@ -242,7 +246,8 @@ export class FlashService {
    */
   private async inBootloader<T>(
     purpose: string,
-    work: (bootloader: Bootloader) => Promise<T>,
+    /** `reenterBootloader` is there when BOOT0 and NRST are both wired: the way back if code in RAM fails. */
+    work: (bootloader: Bootloader, reenterBootloader?: () => Promise<void>) => Promise<T>,
     startedApplication = false,
   ): Promise<Outcome<T>> {
     const { hub, target, timer } = this.options;
@@ -250,10 +255,19 @@ export class FlashService {
     let channel: ByteChannel | undefined;
     let outcome: Outcome<T>;
     try {
-      await target.enterBootloader();
+      const action = await target.enterBootloader();
+      const reenter =
+        action.reset && action.bootSelected
+          ? async () => {
+              await target.enterBootloader();
+            }
+          : undefined;
       const baud = this.options.bootloaderBaud ?? 115200;
       channel = new ByteChannel(lease.provider, bootloaderSettings(baud), timer);
-      outcome = { ok: true, value: await work(new Bootloader(channel, timer, { baud, log: this.log })) };
+      outcome = {
+        ok: true,
+        value: await work(new Bootloader(channel, timer, { baud, log: this.log }), reenter),
+      };
     } catch (error) {
       outcome = { ok: false, error };
     }

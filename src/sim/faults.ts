@@ -45,7 +45,10 @@ export class FaultPlan {
   /** Outstanding NACKs per command code; at most 256 entries. */
   private readonly nacks = new Map<number, number>();
   private dropCount = 0;
-  private corruptPending = false;
+  /** Bytes still to pass before the dropping starts. */
+  private dropSkip = 0;
+  /** Bytes still to pass before the one to corrupt; undefined when none is asked for. */
+  private corruptAfter: number | undefined;
   private delayMs = 0;
 
   /** NACK the next `times` occurrences of this command code at the command step (AN3155 §3: cmd, ~cmd → NACK). */
@@ -55,14 +58,15 @@ export class FaultPlan {
     this.nacks.set(code, (this.nacks.get(code) ?? 0) + times);
   }
 
-  /** The next `count` bytes the chip sends are lost on the wire. */
-  dropNextAnswerBytes(count: number): void {
+  /** The next `count` bytes the chip sends are lost on the wire, or those after `skip` more bytes. */
+  dropNextAnswerBytes(count: number, skip = 0): void {
     this.dropCount += Math.max(0, count);
+    this.dropSkip = Math.max(0, skip);
   }
 
-  /** Flip the bits of the next byte the chip sends. */
-  corruptNextAnswerByte(): void {
-    this.corruptPending = true;
+  /** Flip the bits of the next byte the chip sends, or of the one after `skip` more bytes. */
+  corruptNextAnswerByte(skip = 0): void {
+    this.corruptAfter = Math.max(0, skip);
   }
 
   /** The next answer leaves `ms` later than it would. */
@@ -74,7 +78,8 @@ export class FaultPlan {
   clear(): void {
     this.nacks.clear();
     this.dropCount = 0;
-    this.corruptPending = false;
+    this.dropSkip = 0;
+    this.corruptAfter = undefined;
     this.delayMs = 0;
     this.muted = false;
   }
@@ -104,16 +109,27 @@ export class FaultPlan {
       return { bytes: bytes.subarray(bytes.length), delayMs: 0 };
     }
     if (this.dropCount > 0 && bytes.length > 0) {
-      const dropped = Math.min(this.dropCount, bytes.length);
-      this.dropCount -= dropped;
-      this.injected.droppedBytes += dropped;
-      bytes = bytes.subarray(dropped);
+      const from = Math.min(this.dropSkip, bytes.length);
+      this.dropSkip -= from;
+      const dropped = Math.min(this.dropCount, bytes.length - from);
+      if (dropped > 0) {
+        this.dropCount -= dropped;
+        this.injected.droppedBytes += dropped;
+        const kept = new Uint8Array(bytes.length - dropped);
+        kept.set(bytes.subarray(0, from));
+        kept.set(bytes.subarray(from + dropped), from);
+        bytes = kept;
+      }
     }
-    if (this.corruptPending && bytes.length > 0) {
-      bytes = bytes.slice();
-      bytes[0] = bytes[0]! ^ CORRUPTION_MASK;
-      this.corruptPending = false;
-      this.injected.corruptedBytes++;
+    if (this.corruptAfter !== undefined && bytes.length > 0) {
+      if (this.corruptAfter < bytes.length) {
+        bytes = bytes.slice();
+        bytes[this.corruptAfter] = bytes[this.corruptAfter]! ^ CORRUPTION_MASK;
+        this.corruptAfter = undefined;
+        this.injected.corruptedBytes++;
+      } else {
+        this.corruptAfter -= bytes.length;
+      }
     }
     let delayMs = 0;
     if (this.delayMs > 0) {

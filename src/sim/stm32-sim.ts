@@ -11,6 +11,7 @@ import { bitsPerCharacter, silentLog, UART_8N1 } from '../io/contracts.js';
 import { AirbootError } from '../io/errors.js';
 import type { ChipInfo, ChipModel } from '../stm32/chips.js';
 import { chipByPid, MODELS, modelByName } from '../stm32/chips.js';
+import { RamProgram } from './cortex/ram-program.js';
 import { DemoApp } from './demo-app.js';
 import { FaultPlan } from './faults.js';
 import type { SimPin } from './pins.js';
@@ -87,6 +88,8 @@ export class SimulatedStm32 {
   private currentMode: SimMode = 'reset';
   private bootloader: SystemBootloader | undefined;
   private app: DemoApp | undefined;
+  /** Code the host started in RAM (Go to a RAM address), run by the Thumb core (src/sim/cortex). */
+  private program: RamProgram | undefined;
   /** Timers of the chip (start-up, held answers, post-answer actions); all cancelled by a reset. At most a few. */
   private readonly timers = new Set<TimerHandle>();
   /** When the transmitter has sent everything handed to it so far (timer ms), by the chip's own estimate. */
@@ -155,6 +158,8 @@ export class SimulatedStm32 {
     this.bootloader?.stop();
     this.bootloader = undefined;
     this.app = undefined;
+    this.program?.stop();
+    this.program = undefined;
     for (const handle of this.timers) this.timer.clear(handle);
     this.timers.clear();
     this.holdUntil = 0;
@@ -187,14 +192,18 @@ export class SimulatedStm32 {
   }
 
   /**
-   * Run code from `vectorAddress` (flash base after reset, the Go address after Go). The simulator does not
-   * execute code: a vector table that is still erased (0xFF) means a real core would fault and stay silent;
-   * anything else runs the demo application.
+   * Run code from `vectorAddress` (flash base after reset, the Go address after Go). Code in RAM runs on the Thumb
+   * core (src/sim/cortex) with a model of the F1's registers. Code in flash is not executed: a vector table that is
+   * still erased (0xFF) means a real core would fault and stay silent; anything else runs the demo application.
    */
   private startApp(vectorAddress: number): void {
     this.bootloader?.stop();
     this.bootloader = undefined;
     this.currentMode = 'app';
+    if (this.flash.region(vectorAddress, 8)?.kind === 'ram') {
+      this.startRamProgram(vectorAddress);
+      return;
+    }
     this.configure(this.appSettings);
     const vector = this.flash.region(vectorAddress, 8) ? this.flash.view(vectorAddress, 8) : undefined;
     if (!vector || vector.every((byte) => byte === 0xff)) {
@@ -210,6 +219,37 @@ export class SimulatedStm32 {
       onEnterBootloader: () => this.startBootloader(),
     });
     this.app.start();
+  }
+
+  private startRamProgram(vectorAddress: number): void {
+    this.app = undefined;
+    if (this.chip.family !== 'F1') {
+      // A real core would run it; without a model of this family's peripherals the simulator cannot, so it stays silent.
+      this.log(
+        'info',
+        `sim ${this.model.name}: no peripheral model for the ${this.chip.family} family: the program in RAM does not run`,
+      );
+      return;
+    }
+    this.program = new RamProgram(
+      {
+        flash: this.flash,
+        timing: this.timing,
+        log: this.log,
+        name: `sim ${this.model.name}`,
+        later: (ms, action) => this.later(ms, action),
+        send: (byte, settings) => {
+          if (!sameLine(settings, this.line)) this.configure(settings);
+          this.send(Uint8Array.of(byte));
+        },
+        systemReset: () => {
+          this.enterReset();
+          this.boot();
+        },
+      },
+      vectorAddress,
+    );
+    this.program.start();
   }
 
   private makePort(): BootloaderPort {
@@ -277,7 +317,9 @@ export class SimulatedStm32 {
     if (bytes.length > 0) {
       try {
         this.serial.write(bytes);
-        const wireMs = (bytes.length * bitsPerCharacter(this.line) * 1000) / this.line.baud;
+        // Without timing the chip answers as fast as it can and takes its bytes as gone at once: an estimate of
+        // wire time would only add up while the (untimed) cable delivers everything instantly.
+        const wireMs = this.timing ? (bytes.length * bitsPerCharacter(this.line) * 1000) / this.line.baud : 0;
         this.txFreeAt = Math.max(now, this.txFreeAt) + wireMs;
       } catch (error) {
         this.stats.droppedOutput += bytes.length;
@@ -294,4 +336,8 @@ export class SimulatedStm32 {
     }, ms);
     this.timers.add(handle);
   }
+}
+
+function sameLine(a: UartSettings, b: UartSettings): boolean {
+  return a.baud === b.baud && a.dataBits === b.dataBits && a.parity === b.parity && a.stopBits === b.stopBits;
 }

@@ -159,6 +159,11 @@ export class Bootloader {
     this.quietMs = options.quietMs ?? 50;
   }
 
+  /** Bits per second of the line (the speed the bootloader measured at sync). */
+  get lineBaud(): number {
+    return this.baud;
+  }
+
   /** Protocol version and commands from the last Get, if one was made. */
   get info(): GetReply | undefined {
     return this.getReply;

@@ -12,6 +12,7 @@ import { silentLog } from '../io/contracts.js';
 import type { Bootloader, BootloaderTimeouts, SyncOptions } from './bootloader.js';
 import type { CancelToken } from './cancel.js';
 import type { EraseUnit } from './chips.js';
+import { findChip } from './chips.js';
 import { Command, MAX_TRANSFER } from './commands.js';
 import type { ErasePlan } from './erase-plan.js';
 import { planErase } from './erase-plan.js';
@@ -26,6 +27,7 @@ import {
 import type { FlashLayout, Target } from './identify.js';
 import { identify } from './identify.js';
 import type { FlashImage, ImageBlock } from './image-view.js';
+import { PageCrcError, pageCrcSupported, pageCrcs } from './page-crc/run.js';
 
 export type FlashPhase = 'connect' | 'erase' | 'write' | 'verify' | 'go';
 
@@ -47,8 +49,21 @@ export interface FlashOptions {
    * address (an even ELF/HEX entry), else to the flash base; a number goes there.
    */
   go?: boolean | number;
-  /** Compare each erase unit first (Get Checksum or read-back) and leave alone those already equal. */
+  /**
+   * Compare each erase unit first and leave alone those already equal: by Get Checksum where the bootloader has it,
+   * else by the page-CRC routine in RAM (`ramCrc`), else by reading the units back.
+   */
   skipUnchanged?: boolean;
+  /**
+   * Let skip-unchanged checksum the flash with airboot's routine in the chip's RAM (src/stm32/page-crc) when the
+   * bootloader lacks Get Checksum. Default true; used only with `reenterBootloader`, to recover if it fails.
+   */
+  ramCrc?: boolean;
+  /**
+   * Put the chip back in its bootloader (BOOT0 high, NRST pulse). Only with it does the flasher start code in RAM:
+   * should that code fail, this is the way back.
+   */
+  reenterBootloader?: () => Promise<void>;
   /** Erase all of the flash, not only the units the image covers. */
   eraseAll?: boolean;
   /** Lift readout protection when reads are refused (Readout Unprotect erases the whole flash). */
@@ -75,6 +90,8 @@ export interface FlashResult {
   unitsErased: number;
   /** Units left alone because they already held the image (skipUnchanged). */
   unitsSkipped: number;
+  /** How skip-unchanged compared the flash with the image ('none' without skip-unchanged). */
+  compareMethod: 'checksum' | 'ram-crc' | 'read-back' | 'none';
   verified: boolean;
   verifyMethod: 'checksum' | 'read-back' | 'none';
   /** Time of each phase, ms. */
@@ -97,6 +114,7 @@ export class FlashJob {
   private readonly log: Log;
   private readonly retries: number;
   private readonly phases: Record<FlashPhase, number> = { connect: 0, erase: 0, write: 0, verify: 0, go: 0 };
+  private compareMethod: FlashResult['compareMethod'] = 'none';
 
   constructor(
     readonly target: Bootloader,
@@ -134,6 +152,7 @@ export class FlashJob {
         bytesWritten,
         unitsErased: plan.units.length,
         unitsSkipped: plan.skipped.length,
+        compareMethod: this.compareMethod,
         verified: verifyMethod !== 'none',
         verifyMethod,
         phases: this.phases,
@@ -150,8 +169,7 @@ export class FlashJob {
     const base = { mass: this.options.eraseAll ?? false, eraseCommand };
     let plan = planErase(target.chip, target.flashBytes, this.image, base);
     if (this.options.skipUnchanged && !this.options.eraseAll) {
-      const skip = new Set<number>();
-      for (const unit of plan.units) if (await this.unitHoldsImage(unit)) skip.add(unit.index);
+      const skip = await this.unitsHoldingImage(target, plan.units);
       plan = planErase(target.chip, target.flashBytes, this.image, { ...base, skip });
     }
     const total = plan.units.length;
@@ -168,6 +186,52 @@ export class FlashJob {
       this.progress('erase', done, total);
     }
     return plan;
+  }
+
+  /** The indices of the units that already hold what erase + write would leave there: the image, 0xFF elsewhere. */
+  private async unitsHoldingImage(target: Target, units: readonly EraseUnit[]): Promise<Set<number>> {
+    const holding = new Set<number>();
+    const crcs = await this.unitCrcsInRam(target, units);
+    if (crcs) {
+      this.compareMethod = 'ram-crc';
+      units.forEach((unit, i) => {
+        if (crcs[i] === this.image.crc32(unit.address, unit.size)) holding.add(unit.index);
+      });
+      return holding;
+    }
+    this.compareMethod = this.target.supports(Command.GetChecksum) ? 'checksum' : 'read-back';
+    for (const unit of units) if (await this.unitHoldsImage(unit)) holding.add(unit.index);
+    return holding;
+  }
+
+  /**
+   * The units' CRCs from the page-CRC routine in RAM, when the bootloader lacks Get Checksum, the chip's family has
+   * a routine set-up and the chip can be put back in its bootloader. Undefined when not used or when it failed —
+   * then the chip is back in its bootloader and the caller reads back instead; a failure is never taken for a CRC.
+   */
+  private async unitCrcsInRam(target: Target, units: readonly EraseUnit[]): Promise<number[] | undefined> {
+    const reenter = this.options.reenterBootloader;
+    const chip = findChip(target.chip.pid);
+    if (
+      units.length === 0 ||
+      this.options.ramCrc === false ||
+      !reenter ||
+      !chip ||
+      this.target.supports(Command.GetChecksum) ||
+      !pageCrcSupported(chip, this.target.lineBaud)
+    ) {
+      return undefined;
+    }
+    const ranges = units.map((unit) => ({ address: unit.address, words: unit.size / 4 }));
+    try {
+      return await pageCrcs(this.target, chip, ranges, { sync: this.options.sync });
+    } catch (error) {
+      if (!(error instanceof PageCrcError) && !isRetryable(error)) throw error;
+      this.log('warn', `${(error as Error).message}; comparing by read-back instead`);
+      await reenter();
+      await this.target.resync(this.options.sync);
+      return undefined;
+    }
   }
 
   /** Whether the unit already holds what erase + write would leave there: the image, 0xFF elsewhere. */

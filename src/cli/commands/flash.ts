@@ -26,6 +26,8 @@ interface FlashCommandOptions extends TargetOptions, LayoutOptions {
   verify: boolean;
   go?: boolean;
   skipUnchanged?: boolean;
+  /** `--no-ram-crc`: false. */
+  ramCrc?: boolean;
   eraseAll?: boolean;
   unprotect?: boolean;
   /** Flash through a running airboot service instead of --serial. */
@@ -43,6 +45,10 @@ export function flashCommand(): Command {
       .option('--no-verify', 'skip the check (the result then says verified: false)')
       .option('--go', 'start the firmware with the bootloader Go command afterwards')
       .option('--skip-unchanged', 'leave pages alone that already hold the image')
+      .option(
+        '--no-ram-crc',
+        'with --skip-unchanged on a chip without Get Checksum, read pages back instead of checksumming them with a routine in RAM',
+      )
       .option('--erase-all', 'erase the whole flash, not only the pages the image covers')
       .option('--unprotect', 'lift readout protection if it is on (this erases the whole flash)'),
   );
@@ -102,6 +108,7 @@ async function flashRemote(
       verify: options.verify !== false,
       go: options.go === true,
       skipUnchanged: options.skipUnchanged === true,
+      ramCrc: options.ramCrc !== false,
       eraseAll: options.eraseAll === true,
     },
     options.json ? noProgress : createProgressDisplay(),
@@ -134,6 +141,8 @@ async function flashFile(file: string, options: FlashCommandOptions): Promise<Fl
           verify: options.verify !== false,
           go: options.go ? (options.address ?? true) : undefined,
           skipUnchanged: options.skipUnchanged === true,
+          ramCrc: options.ramCrc !== false,
+          reenterBootloader: session.reenter,
           eraseAll: options.eraseAll === true,
           unprotect: options.unprotect === true,
           layout,
@@ -205,7 +214,10 @@ function summary(report: FlashReport): string {
     .map(([phase, ms]) => `${phase} ${seconds(ms)}`)
     .join(', ');
   const verified = report.verified ? `verified (${report.verifyMethod})` : 'NOT verified';
-  const skipped = report.unitsSkipped > 0 ? `, ${report.unitsSkipped} unchanged skipped` : '';
+  const skipped =
+    report.compareMethod === 'none'
+      ? ''
+      : `, ${report.unitsSkipped} unchanged skipped (compared by ${report.compareMethod})`;
   const lines = [
     `${report.chip.name}: wrote ${formatBytes(report.bytesWritten)}, erased ${report.unitsErased} unit(s)${skipped}, ` +
       `${verified} in ${seconds(report.totalMs)} (${phases})`,

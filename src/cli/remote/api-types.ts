@@ -23,6 +23,8 @@ export interface RemoteFlashResult {
   bytesWritten: number;
   unitsErased: number;
   unitsSkipped: number;
+  /** How skip-unchanged compared ('checksum', 'ram-crc', 'read-back'; 'none' without it). Absent from older services. */
+  compareMethod?: string;
   verified: boolean;
   verifyMethod: string;
   phases: Record<string, number>;

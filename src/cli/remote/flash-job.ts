@@ -12,6 +12,8 @@ export interface RemoteFlashOptions {
   verify: boolean;
   go: boolean;
   skipUnchanged: boolean;
+  /** Let the service checksum pages with its routine in RAM (default true). */
+  ramCrc?: boolean;
   eraseAll: boolean;
 }
 
@@ -133,6 +135,7 @@ function query(options: RemoteFlashOptions): string {
   params.set('verify', options.verify ? '1' : '0');
   params.set('go', options.go ? '1' : '0');
   params.set('skipUnchanged', options.skipUnchanged ? '1' : '0');
+  if (options.ramCrc === false) params.set('ramCrc', '0');
   if (options.eraseAll) params.set('erase', 'all');
   return params.toString();
 }

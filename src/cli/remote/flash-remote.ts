@@ -84,7 +84,9 @@ export function remoteSummary(report: RemoteFlashReport): string {
     .map(([phase, ms]) => `${phase} ${seconds(ms)}`)
     .join(', ');
   const verified = report.verified ? `verified (${report.verifyMethod})` : 'NOT verified';
-  const skipped = report.unitsSkipped > 0 ? `, ${report.unitsSkipped} unchanged skipped` : '';
+  const how =
+    report.compareMethod && report.compareMethod !== 'none' ? ` (compared by ${report.compareMethod})` : '';
+  const skipped = report.unitsSkipped > 0 || how ? `, ${report.unitsSkipped} unchanged skipped${how}` : '';
   return (
     `${report.chip.name} via ${report.host} (job ${report.jobId}): wrote ${size(report.bytesWritten)}, ` +
     `erased ${report.unitsErased} unit(s)${skipped}, ${verified} in ${seconds(report.totalMs)}` +
