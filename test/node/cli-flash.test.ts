@@ -99,6 +99,8 @@ test('airboot flash --no-verify: exit 0, verified:false, and a warning', async (
   const result = JSON.parse(run.stdout);
   assert.equal(result.verified, false);
   assert.equal(result.verifyMethod, 'none');
+  // No reset line over TCP, so no way back should code in RAM fail: the pages are read back, nothing runs in RAM.
+  assert.equal(result.compareMethod, 'read-back');
   // The same image is already there: every page is skipped, nothing written.
   assert.equal(result.unitsSkipped, image.length / 1024);
   assert.equal(result.bytesWritten, 0);

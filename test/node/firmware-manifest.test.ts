@@ -37,6 +37,8 @@ const PROVIDED_BY: Record<string, Record<string, string>> = {
   flash: { '*': 'modules/files/flash' },
   wifi: { '*': 'modules/network/wifi' },
   mdns: { '*': 'modules/network/mdns' },
+  'embedded:update': { esp32: 'modules/io/update' },
+  'embedded:storage/flash': { esp32: 'modules/io/flash' },
   net: { '*': 'examples/manifest_net' },
   timer: { '*': 'examples/manifest_base' },
   time: { '*': 'examples/manifest_base' },
@@ -55,10 +57,9 @@ interface Manifest {
 function load(file: string, platform: string, seen = new Set<string>()) {
   const sdkIncludes = new Set<string>();
   const modules = new Map<string, string>();
-  const visit = (manifestPath: string, manifest: Manifest) => {
+  const visit = (manifestPath: string, manifest: Manifest, dir = path.dirname(manifestPath)) => {
     if (seen.has(manifestPath)) return;
     seen.add(manifestPath);
-    const dir = path.dirname(manifestPath);
     const includes = [manifest.include ?? []].flat();
     for (const include of includes) {
       if (include.startsWith('$(MODDABLE)/')) {
@@ -74,17 +75,24 @@ function load(file: string, platform: string, seen = new Set<string>()) {
     }
     const family = platform.split('/')[0]!;
     const forPlatform = manifest.platforms?.[platform] ?? manifest.platforms?.[family];
-    if (forPlatform) visit(`${manifestPath}#${platform}`, { ...forPlatform, include: forPlatform.include });
+    if (forPlatform) visit(`${manifestPath}#${platform}`, forPlatform, dir);
   };
   visit(file, JSON.parse(readFileSync(file, 'utf8')));
   return { sdkIncludes, modules };
 }
 
-/** The firmware's module graph from its main module: repository files, and the SDK specifiers they import. */
-function moduleGraph(main: string) {
+/**
+ * The firmware's module graph from its main module: repository files, and the SDK specifiers they import. A
+ * repository module the manifest maps to another file on this platform (firmware-update on the ESP8266) is followed
+ * there, as mcconfig does.
+ */
+function moduleGraph(main: string, modules: Map<string, string>) {
   const files = new Set<string>();
   const sdk = new Set<string>();
-  const visit = (file: string) => {
+  const visit = (requested: string) => {
+    const specifier = path.relative(root, requested).replace(/\.ts$/, '');
+    const mapped = modules.get(specifier);
+    const file = mapped && !mapped.endsWith('*') ? `${mapped}.ts` : requested;
     if (files.has(file)) return;
     files.add(file);
     const source = readFileSync(file, 'utf8');
@@ -120,7 +128,7 @@ const BUILDS = [
 for (const build of BUILDS) {
   test(`firmware manifest ${build.manifest} (${build.platform}) provides every module ${build.main} imports`, () => {
     const { sdkIncludes, modules } = load(path.join(firmware, build.manifest), build.platform);
-    const graph = moduleGraph(path.join(firmware, build.main));
+    const graph = moduleGraph(path.join(firmware, build.main), modules);
     assert.ok(graph.files.size > 50, `the module graph was followed (${graph.files.size} files)`);
     const unmapped = [...graph.files]
       .filter((file) => !mapped(modules, file))

@@ -7,17 +7,22 @@
  * bootloader afterwards. The chip may then be anywhere (running the routine, reset, silent): the caller must put it
  * back in its bootloader with its reset line before doing anything else.
  */
+import { sleep } from '../../io/contracts.js';
 import { AirbootError } from '../../io/errors.js';
 import type { Bootloader, SyncOptions } from '../bootloader.js';
 import type { ChipInfo } from '../chips.js';
 import { MAX_TRANSFER } from '../commands.js';
-import { ANSWER_MAGIC, type CrcRange, MAX_RANGES, routineImage } from './routine.js';
-import { routineSetup } from './setup.js';
+import { ANSWER_MAGIC, type CrcRange, imageBytes, MAX_RANGES, routineImage } from './routine.js';
+import { type RoutineSetup, routineSetup } from './setup.js';
 
 /** Cycles the routine takes per 32-bit word, rounded up (page-crc.s: about 7 a bit). */
 const CYCLES_PER_WORD = 260;
 /** Allowance on every wait: the model of the chip's speed is a guess, and the line has its own delays. */
 const MARGIN_MS = 100;
+/** Parameter-block bytes a range takes (address, words). */
+const RANGE_BYTES = 8;
+/** Allowance on the bootloader's start-up time after the routine's reset, ms (the sync retries cover any more). */
+const STARTUP_MARGIN_MS = 20;
 
 export class PageCrcError extends AirbootError {
   constructor(
@@ -45,9 +50,14 @@ export async function pageCrcs(
   ranges: readonly CrcRange[],
   options: PageCrcOptions = {},
 ): Promise<number[]> {
+  const setup = routineSetup(chip.family, target.lineBaud);
+  if (!setup) throw new PageCrcError(`no register set-up for the ${chip.family} family`);
+  // As many ranges a run as the parameter block holds and the RAM the family leaves free takes.
+  const perRun = Math.min(MAX_RANGES, Math.floor((setup.ramBytes - imageBytes(0)) / RANGE_BYTES));
+  if (perRun < 1) throw new PageCrcError(`the routine does not fit in ${setup.ramBytes} bytes of RAM`);
   const crcs: number[] = [];
-  for (let start = 0; start < ranges.length; start += MAX_RANGES) {
-    crcs.push(...(await runOnce(target, chip, ranges.slice(start, start + MAX_RANGES), options)));
+  for (let start = 0; start < ranges.length; start += perRun) {
+    crcs.push(...(await runOnce(target, chip, setup, ranges.slice(start, start + perRun), options)));
   }
   return crcs;
 }
@@ -55,11 +65,10 @@ export async function pageCrcs(
 async function runOnce(
   target: Bootloader,
   chip: ChipInfo,
+  setup: RoutineSetup,
   ranges: readonly CrcRange[],
   options: PageCrcOptions,
 ): Promise<number[]> {
-  const setup = routineSetup(chip.family, target.lineBaud);
-  if (!setup) throw new PageCrcError(`no register set-up for the ${chip.family} family`);
   const image = routineImage(chip.ramStart, { init: setup.init, usart: setup.usart, ranges });
   for (let offset = 0; offset < image.length; offset += MAX_TRANSFER) {
     await target.writeMemory(chip.ramStart + offset, image.subarray(offset, offset + MAX_TRANSFER));
@@ -93,7 +102,10 @@ async function runOnce(
       `the check byte is ${hexBytes([check])}, the answer adds up to ${hexBytes([xor])}`,
     );
   }
-  // The routine resets the chip through AIRCR once the last byte has left; BOOT0 is still high (AN2606).
+  // The routine resets the chip through AIRCR once the last byte has left; BOOT0 is still high, so the bootloader
+  // starts again and ignores what arrives before it listens (AN2606 start-up). A 0x7F sent into that start-up would
+  // cost a whole sync interval (500 ms), so wait it out first.
+  await sleep(target.timer, chip.timing.bootloaderStartMs + STARTUP_MARGIN_MS);
   try {
     await target.resync(options.sync);
   } catch (error) {

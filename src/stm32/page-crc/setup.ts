@@ -12,6 +12,8 @@ import type { RegisterStep, UsartRegisters } from './routine.js';
 export interface RoutineSetup {
   /** Core clock the steps leave the chip on, Hz (the CRC's speed and the USART's baud divisor follow from it). */
   cpuHz: number;
+  /** Bytes of RAM from the chip's `ramStart` the routine, its parameters and its stack may take. */
+  ramBytes: number;
   init: RegisterStep[];
   usart: UsartRegisters;
 }
@@ -31,6 +33,9 @@ export function routineSetup(family: Family, baud: number): RoutineSetup | undef
   const usart = F1.usart1;
   return {
     cpuHz: F1.hsiHz,
+    // The smallest F1 parts have 4 KiB of SRAM and the bootloader keeps its first 512 bytes (AN2606, ramStart);
+    // 3 KiB leaves room to spare (and fits the simulator's 4096 bytes).
+    ramBytes: 3 * 1024,
     init: [
       // System clock from HSI, AHB and both APBs undivided: PCLK2 (USART1's clock) is then 8 MHz whatever the
       // bootloader had chosen.

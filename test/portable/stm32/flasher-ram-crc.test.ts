@@ -3,12 +3,17 @@
  * simulated F103's Thumb core runs the routine; when it fails the flasher goes back to the bootloader and reads back.
  */
 import { MemoryImage } from '../../../src/image/memory-image.js';
-import { hostOutput } from '../../../src/sim/stm32-sim.js';
+import { ByteChannel } from '../../../src/io/byte-channel.js';
+import { SerialLink } from '../../../src/io/serial-link.js';
+import { VirtualClock } from '../../../src/io/virtual-clock.js';
+import { hostOutput, SimulatedStm32 } from '../../../src/sim/stm32-sim.js';
+import { Bootloader } from '../../../src/stm32/bootloader.js';
 import { FLASH_BASE } from '../../../src/stm32/chips.js';
 import { flash } from '../../../src/stm32/flasher.js';
-import { equal, ok } from '../assert.js';
+import { bytesEqual, equal, ok } from '../assert.js';
 import { test } from '../harness.js';
 import { pattern } from './bytes.js';
+import { BOOTLOADER_8E1 } from './scripted-target.js';
 import { dirtyFlash, expectFlash, type SimRig, simRig } from './sim-rig.js';
 
 const KiB = 1024;
@@ -105,6 +110,57 @@ for (const fault of FAULTS) {
     expectFlash(rig, changed, before);
   });
 }
+
+test('skipUnchanged: when the chip does not come back in its bootloader after the routine, it is put back and read back', async () => {
+  // A chip that follows BOOT0 (the rig's is tied to its bootloader): BOOT0 high to start with.
+  const clock = new VirtualClock();
+  const link = new SerialLink(clock, { timing: false });
+  const sim = new SimulatedStm32({
+    model: 'F103C8',
+    timer: clock,
+    serial: link.b,
+    timing: false,
+    start: 'pins',
+  });
+  const boot0 = hostOutput(sim.boot0);
+  const nrst = hostOutput(sim.nrst);
+  boot0.write(1);
+  sim.powerOn();
+  const bootloader = new Bootloader(new ByteChannel(link.a, BOOTLOADER_8E1, clock), clock);
+  const image = image16k(4);
+  await clock.run(flash(bootloader, image, {}));
+  // BOOT0 falls while the routine runs (a loose jumper): its reset starts the application, which never syncs.
+  const write = bootloader.channel.write.bind(bootloader.channel);
+  bootloader.channel.write = (bytes) => {
+    const sent = write(bytes);
+    const frame = bytes as Uint8Array;
+    if (frame.length === 2 && frame[0] === 0x21) boot0.write(0);
+    return sent;
+  };
+  const logged: string[] = [];
+  const changed = changedPage(image);
+  const result = await clock.run(
+    flash(bootloader, changed, {
+      skipUnchanged: true,
+      reenterBootloader: async () => {
+        boot0.write(1);
+        nrst.write(0);
+        nrst.write(1);
+      },
+      log: (_level, message) => logged.push(message),
+    }),
+  );
+  equal(result.compareMethod, 'read-back');
+  equal(result.unitsErased, 1);
+  ok(result.verified);
+  ok(
+    logged.some((line) =>
+      /did not come back after the routine's reset.*comparing by read-back instead/.test(line),
+    ),
+    logged.join('\n'),
+  );
+  bytesEqual(sim.flash.read(FLASH_BASE, 16 * KiB), changed.read(FLASH_BASE, 16 * KiB));
+});
 
 test('skipUnchanged without a way back to the bootloader (no reset line) or with ramCrc off: read-back', async () => {
   for (const options of [{ skipUnchanged: true }, { skipUnchanged: true, ramCrc: false }]) {

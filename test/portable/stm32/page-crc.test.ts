@@ -4,7 +4,7 @@
  */
 import { stm32Crc32 } from '../../../src/image/crc32.js';
 import { chipByPid } from '../../../src/stm32/chips.js';
-import { type RegisterStep, routineImage } from '../../../src/stm32/page-crc/routine.js';
+import { MAX_RANGES, type RegisterStep, routineImage } from '../../../src/stm32/page-crc/routine.js';
 import { pageCrcs } from '../../../src/stm32/page-crc/run.js';
 import { routineSetup } from '../../../src/stm32/page-crc/setup.js';
 import { deepEqual, equal, ok, rejects } from '../assert.js';
@@ -33,6 +33,27 @@ test('page CRC: the routine in RAM sends the CRC of every page, equal to the hos
   ok(ms > 80 && ms < 400, `took ${ms} ms of simulated time`);
   // The bootloader answers again.
   equal(await rig.clock.run(rig.bootloader.getId()), 0x410);
+});
+
+test('page CRC: more ranges than one run holds take two runs, each reset back into the bootloader', async () => {
+  const rig = simRig('F103C8');
+  const junk = dirtyFlash(rig, 11);
+  await rig.clock.run(rig.bootloader.sync());
+  const chip = chipByPid(0x410);
+  // MAX_RANGES + 2 ranges of 8 words, starts 40 bytes apart: the first run takes MAX_RANGES, the second two.
+  const ranges = Array.from({ length: MAX_RANGES + 2 }, (_, i) => ({
+    address: chip.flashBase + 40 * i,
+    words: 8,
+  }));
+  const crcs = await rig.clock.run(pageCrcs(rig.bootloader, chip, ranges));
+  deepEqual(
+    crcs,
+    ranges.map((range) =>
+      stm32Crc32(junk.subarray(range.address - chip.flashBase, range.address - chip.flashBase + 32)),
+    ),
+  );
+  equal(rig.sim.stats.commands.Go, 2, 'two runs of the routine');
+  equal(rig.sim.mode, 'bootloader');
 });
 
 test('page CRC: a damaged answer byte is caught by the check byte', async () => {
