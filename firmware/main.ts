@@ -9,6 +9,8 @@ import { type RunningDevice, startDevice } from '../src/app/device.js';
 import type { LogLevel } from '../src/io/contracts.js';
 import { boardProfile } from '../src/platform/moddable/boards.js';
 import { openTargetPin } from '../src/platform/moddable/digital.js';
+// ESP32: embedded:update; ESP8266: firmware-update-none.ts (firmware/manifest.json maps the module per platform).
+import { deviceFirmwareUpdater } from '../src/platform/moddable/firmware-update.js';
 import { PartitionRegion } from '../src/platform/moddable/flash-region.js';
 import { deviceMac, ModdableRadio } from '../src/platform/moddable/wifi.js';
 
@@ -21,6 +23,7 @@ export default function main(): RunningDevice {
     hardware: {
       openPin: openTargetPin,
       staging: new PartitionRegion(board.stagingPartition),
+      firmwareUpdater: deviceFirmwareUpdater(),
       wifi: {
         radio: (onEvent, maxApStations) => new ModdableRadio(onEvent, maxApStations),
         mac: deviceMac,

@@ -31,6 +31,8 @@ const FAKES: Readonly<Record<string, string>> = {
   net: 'net.ts',
   mdns: 'mdns.ts',
   instrumentation: 'instrumentation.ts',
+  'embedded:update': 'update.ts',
+  'embedded:storage/flash': 'storage-flash.ts',
   'mc/config': 'config.ts',
 };
 

@@ -62,7 +62,7 @@ export interface Status {
   version: string;
   name: string;
   /** Absent from a service older than the field: then Node without WiFi. */
-  runtime?: { platform: 'node' | 'device'; wifi: boolean };
+  runtime?: { platform: 'node' | 'device'; wifi: boolean; firmwareUpdate?: true };
   /** Absent from a service without authentication: then nothing needs a password. */
   auth?: AuthState;
   target: { state: string; chip: ChipInfo | null; bootloaderVersion?: string | null };

@@ -1,5 +1,6 @@
 /** The airboot web page: status and target buttons, flashing, a serial terminal and the settings, one page each. */
 import { startAuth } from './auth.js';
+import { startFirmwareUpdate } from './firmware-update.js';
 import { startFlash } from './flash.js';
 import { startNav } from './nav.js';
 import { startSettings } from './settings.js';
@@ -10,5 +11,6 @@ startNav();
 startAuth();
 startTerminal();
 startSettings();
+startFirmwareUpdate();
 const status = startStatus();
 startFlash(() => void status.refresh());

@@ -4,6 +4,7 @@
  * Both runtimes use this: app/node.ts gives it Node's sockets, serial port and files; the device build will give it
  * the ECMA-419 classes.
  */
+
 import type { Digital, ListenerProvider, Log, SerialProvider, Timer, UartSettings } from '../io/contracts.js';
 import { formatName, parseFormat, silentLog } from '../io/contracts.js';
 import type { HttpRequestLimits } from '../net/http/request-parser.js';
@@ -12,6 +13,7 @@ import type { RuntimeJson } from '../service/api-json.js';
 import { AuthGuard } from '../service/auth-guard.js';
 import { ControlPortService } from '../service/control-port.js';
 import { HubControlTarget } from '../service/control-target.js';
+import type { FirmwareUpdater } from '../service/firmware-update.js';
 import { FlashService } from '../service/flash-service.js';
 import { type ApiContext, createApiRouter } from '../service/http-api.js';
 import type { RandomFill } from '../service/password-store.js';
@@ -54,6 +56,8 @@ export interface BridgeOptions {
   staging?: ImageStaging;
   /** Where the service runs, for the status API. Default: a PC without WiFi settings. */
   runtime?: RuntimeJson;
+  /** Over-the-air update of airboot's own firmware (the ESP32 build); none on a PC or an ESP8266. */
+  firmwareUpdater?: FirmwareUpdater;
   /** Memory limits for a small heap (the device: docs/device.md); each one left out keeps the host's default. */
   budget?: BridgeBudget;
   /** Called after PUT /api/settings saved a change and the Bridge applied its part (the device restarts WiFi). */
@@ -195,6 +199,7 @@ export class Bridge {
         maxImageBytes: options.maxImageBytes,
         staging: options.staging,
         runtime: options.runtime,
+        firmwareUpdater: options.firmwareUpdater,
         terminal: options.budget?.terminal,
         auth: this.auth,
         onSettingsChanged: (changed) => {

@@ -22,6 +22,7 @@ import { deviceListen } from '../platform/moddable/tcp.js';
 import { deviceTimer } from '../platform/moddable/timer.js';
 import { deviceUdp } from '../platform/moddable/udp.js';
 import { deviceHostName } from '../service/device-name.js';
+import type { FirmwareUpdater } from '../service/firmware-update.js';
 import type { JobState } from '../service/flash-service.js';
 import { SETTINGS_SCHEMA, type Settings, SettingsStore } from '../service/settings.js';
 import { type FlashRegion, ImageStaging } from '../service/staging.js';
@@ -54,6 +55,8 @@ export interface DeviceHardware {
   openPin?: (spec: TargetPin, initial: 0 | 1) => Digital;
   /** Where uploads are staged before the target is touched: a flash partition on the ESPs. */
   staging: FlashRegion;
+  /** Over-the-air update of this firmware (ESP32); absent where the SDK has none (ESP8266, the simulator). */
+  firmwareUpdater?: FirmwareUpdater;
   /** The WiFi radio and the MAC the mDNS name is made from; absent where the host's network is already up. */
   wifi?: {
     radio(onEvent: (event: RadioEvent) => void, maxApStations: number): WifiRadio;
@@ -104,7 +107,12 @@ export function startDevice(config: DeviceConfig): RunningDevice {
     assets: new ResourceAssetStore(),
     maxImageBytes: board.maxDecodedImageBytes,
     staging,
-    runtime: { platform: 'device', wifi: hardware.wifi !== undefined },
+    runtime: {
+      platform: 'device',
+      wifi: hardware.wifi !== undefined,
+      ...(hardware.firmwareUpdater ? { firmwareUpdate: true as const } : {}),
+    },
+    firmwareUpdater: hardware.firmwareUpdater,
     budget: board.budget,
     random: deviceRandom,
     onSettingsChanged: (now) => {

@@ -25,6 +25,8 @@ export interface JobJson {
 export interface RuntimeJson {
   platform: 'node' | 'device';
   wifi: boolean;
+  /** Present when airboot's own firmware can be updated over the air (POST /api/device/firmware). */
+  firmwareUpdate?: true;
 }
 
 export interface StatusJson {

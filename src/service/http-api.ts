@@ -19,6 +19,7 @@ import { jobJson, jobsJson, type RuntimeJson, statusJson } from './api-json.js';
 import { parseFlashQuery, QueryOptionError } from './api-options.js';
 import type { AuthGuard } from './auth-guard.js';
 import type { ControlTarget } from './control-target.js';
+import { type FirmwareUpdater, firmwareUpdateRoute } from './firmware-update.js';
 import { BusyError, type FlashJobRecord, type FlashService } from './flash-service.js';
 import { checkCredentials, GuardedRouter, requestCredentials, tooManyAttempts } from './http-auth.js';
 import { publicSettings, type Settings, type SettingsStore } from './settings.js';
@@ -58,6 +59,8 @@ export interface ApiContext {
    * need credentials (http-auth.ts); the CSRF check applies with or without it.
    */
   auth?: AuthGuard;
+  /** Updates airboot's own firmware over the air (firmware-update.ts); without it the route does not exist. */
+  firmwareUpdater?: FirmwareUpdater;
 }
 
 /** Whether `path` belongs to the API (the rest is for static files). */
@@ -201,6 +204,13 @@ export function createApiRouter(context: ApiContext): Router {
     }
     response.json(200, jobJson(record));
   });
+
+  if (context.firmwareUpdater) {
+    router.post(
+      '/api/device/firmware',
+      firmwareUpdateRoute({ updater: context.firmwareUpdater, flashes, timer: context.timer, log }),
+    );
+  }
 
   router.post('/api/flash', async ({ request, query }, response) => {
     let options: ReturnType<typeof parseFlashQuery>;

@@ -137,6 +137,34 @@ test('device: the LED blinks slowly while the access point waits, quickly while 
   station.device.close();
 });
 
+test('device (ESP32): its own firmware is updated over the air into the OTA slot, then it restarts; an ESP8266 has no route', async () => {
+  const { world, device, http } = bench((w) => {
+    w.config = { ...w.config, board: 'esp32' };
+    w.ota = { slotBytes: 64 * 1024, bootImage: undefined };
+  });
+  const status = JSON.parse((await http('GET', '/api/status')).bodyText);
+  deepEqual(status.runtime, { platform: 'device', wifi: true, firmwareUpdate: true });
+  const image = new Uint8Array(40 * 1024).map((_, i) => (i * 31) & 0xff);
+  image[0] = 0xe9;
+  const answer = await http('POST', '/api/device/firmware', image, [
+    'Content-Type: application/octet-stream',
+  ]);
+  equal(answer.status, 200, answer.bodyText);
+  bytesEqual(world.ota!.bootImage!, image, 'the slot holds the image and boots it');
+  equal(world.restarts, 0, 'the answer leaves first');
+  await world.clock.advance(1000);
+  equal(world.restarts, 1);
+  const stm32Image = await http('POST', '/api/device/firmware', encodeUtf8(':00000001FF\n'));
+  equal(stm32Image.status, 400);
+  device.close();
+
+  const esp8266 = bench();
+  const none = JSON.parse((await esp8266.http('GET', '/api/status')).bodyText);
+  deepEqual(none.runtime, { platform: 'device', wifi: true });
+  equal((await esp8266.http('POST', '/api/device/firmware', image)).status, 404);
+  esp8266.device.close();
+});
+
 test('device: a network that never answers falls back to the access point within the join timeout', async () => {
   const { world, device } = bench((w) => {
     w.preferences.set('airboot/wifi.ssid', 'gone');

@@ -78,6 +78,8 @@ test('settings: labelled sections, pins, no WiFi on Node; a bad baud is refused 
   // Node has no WiFi (status.runtime.wifi false): its section is not shown.
   assert.equal(await page.locator('[data-section="wifi"]').isHidden(), true);
   assert.equal(await page.locator('[name="wifi.ssid"]').isVisible(), false);
+  // Nor can a PC update airboot's own firmware over the air (status.runtime.firmwareUpdate absent).
+  assert.equal(await page.locator('#firmware-form').isHidden(), true);
 
   // Every control on every page has an accessible name (a label, aria-label or its text).
   const unnamed = (await page.evaluate(`[...document.querySelectorAll('input, select, button, textarea')]

@@ -50,6 +50,36 @@ declare module 'flash' {
   }
 }
 
+declare module 'embedded:storage/flash' {
+  /** ECMA-419 flash storage as Moddable implements it on ESP32 (modules/io/flash): a partition opened by name. */
+  export interface Flash {
+    /** `size` in bytes of the partition, `blockLength` of one erase block. */
+    status(): { size: number; blockLength: number };
+    close(): void;
+  }
+  const FlashStorage: {
+    /** "nextota": the OTA partition the next update goes to; `mode` "r+" to write it. */
+    open(options: { path: string; mode?: 'r' | 'r+' }): Flash;
+  };
+  export default FlashStorage;
+}
+
+declare module 'embedded:update' {
+  import type { Flash } from 'embedded:storage/flash';
+  /** ECMA-419 firmware update (Moddable modules/io/update, ESP32 only): ESP-IDF's esp_ota_* underneath. */
+  export interface Updater {
+    write(bytes: ArrayBuffer | ArrayBufferView): void;
+    /** Check the image (esp_ota_end) and make its partition the one that boots; throws when it is not valid. */
+    complete(): void;
+    /** Free the updater; without complete() the update is abandoned. */
+    close(): void;
+  }
+  const Update: {
+    open(options: { partition: Flash; byteLength?: number }): Updater;
+  };
+  export default Update;
+}
+
 declare module 'Resource' {
   /** A file from the manifest's `resources`, mapped from flash without copying it to RAM. */
   export default class Resource extends ArrayBuffer {

@@ -43,6 +43,10 @@ export interface World {
   mdns: { hostName: string | undefined; services: Array<{ name: string; txt?: Record<string, string> }> };
   traces: string[];
   config: Record<string, unknown>;
+  /** The ESP32's OTA slot ("nextota"), when the board has one; `bootImage` is what complete() made bootable. */
+  ota: { slotBytes: number; bootImage: Uint8Array | undefined } | undefined;
+  /** System.restart() calls. */
+  restarts: number;
 }
 
 export let world: World = blankWorld();
@@ -75,6 +79,8 @@ function blankWorld(): World {
     mdns: { hostName: undefined, services: [] },
     traces: [],
     config: { board: 'nodemcu', version: '1.2.3-test', log: 'info' },
+    ota: undefined,
+    restarts: 0,
   };
 }
 
