@@ -19,7 +19,7 @@
 import { decodeBase64 } from '../net/encoding/base64.js';
 import { decodeUtf8 } from '../net/encoding/utf8.js';
 import type { HttpRequestHead } from '../net/http/request-parser.js';
-import { type RouteContext, type RouteHandler, Router } from '../net/http/router.js';
+import { type BoundRoute, type RouteContext, Router } from '../net/http/router.js';
 import type { ServerResponse } from '../net/http/server-response.js';
 import type { AuthGuard, PasswordCheck } from './auth-guard.js';
 
@@ -120,28 +120,29 @@ export function tooManyAttempts(
   );
 }
 
-/** A Router whose every route first passes the CSRF check and, with a password set, the credential check. */
-export class GuardedRouter extends Router {
-  constructor(private readonly guard: AuthGuard | undefined) {
-    super();
+/**
+ * A Router whose every route — of its table and added later — first passes the CSRF check and, with a password set,
+ * the credential check.
+ */
+export class GuardedRouter<S = undefined> extends Router<S> {
+  constructor(
+    private readonly guard: AuthGuard | undefined,
+    table?: readonly BoundRoute<S>[],
+    state?: S,
+  ) {
+    super(table, state);
   }
 
-  override add(method: string, pattern: string, handler: RouteHandler): this {
-    return super.add(method, pattern, (context, response) =>
-      this.gate(method, pattern, handler, context, response),
-    );
-  }
-
-  private async gate(
+  protected override async dispatch(
     method: string,
     pattern: string,
-    handler: RouteHandler,
     context: RouteContext,
     response: ServerResponse,
+    handler: () => void | Promise<void>,
   ): Promise<void> {
     const head = context.head;
     const upgrade = isWebSocketUpgrade(head);
-    if (!isStateChanging(head.method) && !upgrade) return handler(context, response);
+    if (!isStateChanging(head.method) && !upgrade) return handler();
     // A refused request may have a body (an image upload): close instead of reading it all.
     const closing: [string, string][] =
       head.chunked || (head.contentLength ?? 0) > 0 ? [['Connection', 'close']] : [];
@@ -158,14 +159,14 @@ export class GuardedRouter extends Router {
     }
     const guard = this.guard;
     if (!guard?.required || (method !== 'GET' && OPEN_PATHS.indexOf(pattern) >= 0)) {
-      return handler(context, response);
+      return handler();
     }
     const result = await checkCredentials(
       guard,
       requestCredentials(head, context.query),
       context.request.remoteAddress,
     );
-    if (result === 'ok') return handler(context, response);
+    if (result === 'ok') return handler();
     if (result !== 'bad' && !result.ok && result.reason === 'TOO_MANY_ATTEMPTS') {
       tooManyAttempts(response, result.retryAfterMs, closing);
       return;

@@ -36,8 +36,40 @@ interface Route {
   readonly handler: RouteHandler;
 }
 
-export class Router {
+/** A handler that gets the router's state first: it can live at module level, bound to an instance when it runs. */
+export type BoundHandler<S> = (state: S, context: RouteContext, response: ServerResponse) => void | Promise<void>;
+
+export interface BoundRoute<S> {
+  readonly method: string;
+  readonly pattern: string;
+  readonly segments: readonly string[];
+  readonly handler: BoundHandler<S>;
+}
+
+/**
+ * A frozen table of routes for a module to keep at module level. On the device mcconfig preloads module-level objects
+ * into flash, so a table costs no RAM however many routers use it (docs/device.md "Heap budget"), where routes added
+ * one by one to each router cost a record and a closure apiece in the heap.
+ */
+export function routeTable<S>(
+  routes: ReadonlyArray<readonly [method: string, pattern: string, handler: BoundHandler<S>]>,
+): readonly BoundRoute<S>[] {
+  return Object.freeze(
+    routes.map(([method, pattern, handler]) => {
+      if (pattern[0] !== '/') throw new RangeError(`route pattern "${pattern}" must start with "/"`);
+      return Object.freeze({ method, pattern, segments: Object.freeze(splitPath(pattern)), handler });
+    }),
+  );
+}
+
+export class Router<S = undefined> {
   private readonly routes: Route[] = [];
+
+  /** `table` is tried first, its handlers called with `state`; then the routes added to this router. */
+  constructor(
+    private readonly table: readonly BoundRoute<S>[] = [],
+    private readonly state?: S,
+  ) {}
 
   /**
    * Add a route. `pattern` starts with `/`; a segment `:name` matches any one non-empty segment. The first
@@ -70,11 +102,18 @@ export class Router {
     const head = request.head;
     const segments = splitPath(head.path);
     const allowed: string[] = [];
-    for (const route of this.routes) {
+    const routes: ReadonlyArray<BoundRoute<S> | Route> = this.table;
+    for (let i = 0; i < routes.length + this.routes.length; i++) {
+      const inTable = i < routes.length;
+      const route = inTable ? routes[i]! : this.routes[i - routes.length]!;
       const params = match(route.segments, segments);
       if (!params) continue;
       if (route.method === head.method || (head.method === 'HEAD' && route.method === 'GET')) {
-        return route.handler({ request, head, params, query: head.query }, response);
+        const context: RouteContext = { request, head, params, query: head.query };
+        const call = inTable
+          ? () => (route as BoundRoute<S>).handler(this.state as S, context, response)
+          : () => (route as Route).handler(context, response);
+        return this.dispatch(route.method, route.pattern, context, response, call);
       }
       if (allowed.indexOf(route.method) < 0) allowed.push(route.method);
       if (route.method === 'GET' && allowed.indexOf('HEAD') < 0) allowed.push('HEAD');
@@ -93,6 +132,20 @@ export class Router {
     }
     response.json(404, { error: 'NOT_FOUND', message: `nothing at ${head.path}` });
   };
+
+  /**
+   * Run the matched route: `call` runs its handler. A subclass may check the request first (http-auth.ts guards
+   * every state-changing route this way, without a wrapper per route).
+   */
+  protected dispatch(
+    _method: string,
+    _pattern: string,
+    _context: RouteContext,
+    _response: ServerResponse,
+    call: () => void | Promise<void>,
+  ): void | Promise<void> {
+    return call();
+  }
 }
 
 /** Default most bytes `readJsonBody` accepts. */
