@@ -37,7 +37,11 @@ interface Route {
 }
 
 /** A handler that gets the router's state first: it can live at module level, bound to an instance when it runs. */
-export type BoundHandler<S> = (state: S, context: RouteContext, response: ServerResponse) => void | Promise<void>;
+export type BoundHandler<S> = (
+  state: S,
+  context: RouteContext,
+  response: ServerResponse,
+) => void | Promise<void>;
 
 export interface BoundRoute<S> {
   readonly method: string;
